@@ -1,0 +1,466 @@
+"""Pydantic models of every NextAds artifact.
+
+These models are the public contract between the Director, Producer, Verifier and
+Reflector (and the offline vs. LLM implementations of each step): every step returns
+one of these, whatever backend produced it. Graph state stores them as plain JSON
+(``model_dump(mode="json")``) so checkpoints stay JSON-native.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from datetime import date
+from typing import Any, Literal
+
+from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
+
+SCHEMA_VERSION = "1"
+
+
+class _Model(BaseModel):
+    model_config = ConfigDict(extra="forbid", populate_by_name=True)
+
+
+# ---------------------------------------------------------------------------
+# Inputs (DESIGN.md §7)
+# ---------------------------------------------------------------------------
+
+
+class Demographics(_Model):
+    gender: str | None = None
+    age_range: str | None = None
+    locale: str | None = None
+
+
+class HistoryItem(_Model):
+    """One note/video the user interacted with. Paths are absolute after loading."""
+
+    id: str
+    title: str = ""
+    text: str = ""
+    images: list[str] = Field(default_factory=list)
+    cover: str | None = None
+    video: str | None = None
+    timestamp: str | None = None
+
+
+class UserData(_Model):
+    user_id: str
+    demographics: Demographics = Field(default_factory=Demographics)
+    history: list[HistoryItem] = Field(default_factory=list)
+
+
+class License(_Model):
+    holder: str
+    platforms: list[str] = Field(default_factory=lambda: ["*"])
+    expires: date | None = None
+    territories: list[str] = Field(default_factory=lambda: ["*"])
+
+    def valid_for(self, platform: str, on: date) -> bool:
+        platform_ok = "*" in self.platforms or platform in self.platforms
+        return platform_ok and (self.expires is None or on <= self.expires)
+
+
+AssetKind = Literal["image", "logo", "video", "audio", "music", "font"]
+
+
+class Asset(_Model):
+    id: str
+    kind: AssetKind = "image"
+    path: str
+    license: License | None = None
+    description: str = ""
+
+
+class Product(_Model):
+    product_id: str
+    name: str
+    brand: str = ""
+    category: str = ""
+    slogan: str = ""
+    intro: str = ""
+    details: str = ""
+    selling_points: list[str] = Field(default_factory=list)
+    facts: dict[str, str] = Field(default_factory=dict)
+    assets: list[Asset] = Field(default_factory=list)
+    # Brand colours (hex) used to harmonise the creative's palette with the user's.
+    brand_colors: list[str] = Field(default_factory=list)
+    # Competing brands: never used as a bridge to this product, never shown.
+    competitors: list[str] = Field(default_factory=list)
+
+    def asset(self, asset_id: str) -> Asset | None:
+        return next((a for a in self.assets if a.id == asset_id), None)
+
+
+AspectRatio = str  # "W:H", validated by ServingContext
+
+
+class ServingContext(_Model):
+    platform: str = "short-video-feed"
+    aspect_ratio: AspectRatio = "9:16"
+    duration_s: float = 15.0
+    resolution: tuple[int, int] | None = None  # (width, height); derived from aspect if absent
+    fps: int = 24
+    locale: str = "en-US"
+    policies: list[str] = Field(default_factory=lambda: ["default"])
+    serve_date: date | None = None  # licence checks use this date (default: today)
+
+    @field_validator("aspect_ratio")
+    @classmethod
+    def _aspect(cls, v: str) -> str:
+        try:
+            w, h = (int(x) for x in v.split(":"))
+        except ValueError as exc:  # noqa: PERF203
+            raise ValueError("must look like 'W:H', e.g. '9:16'") from exc
+        if w <= 0 or h <= 0:
+            raise ValueError("both sides of the aspect ratio must be positive")
+        return v
+
+    @field_validator("duration_s")
+    @classmethod
+    def _duration(cls, v: float) -> float:
+        if not 1.0 <= v <= 180.0:
+            raise ValueError("must be between 1 and 180 seconds")
+        return v
+
+    @field_validator("fps")
+    @classmethod
+    def _fps(cls, v: int) -> int:
+        if not 1 <= v <= 120:
+            raise ValueError("must be between 1 and 120")
+        return v
+
+    @field_validator("resolution")
+    @classmethod
+    def _res(cls, v: tuple[int, int] | None) -> tuple[int, int] | None:
+        if v is not None and (v[0] < 16 or v[1] < 16 or v[0] > 4096 or v[1] > 4096):
+            raise ValueError("width and height must be between 16 and 4096")
+        return v
+
+    @property
+    def size(self) -> tuple[int, int]:
+        """(width, height), even numbers (x264 needs them)."""
+        if self.resolution is not None:
+            w, h = self.resolution
+        else:
+            aw, ah = (int(x) for x in self.aspect_ratio.split(":"))
+            # 720 on the short side, like the paper's outputs.
+            if aw <= ah:
+                w, h = 720, round(720 * ah / aw)
+            else:
+                w, h = round(720 * aw / ah), 720
+        return w - w % 2, h - h % 2
+
+    @property
+    def language(self) -> str:
+        return self.locale.split("-")[0].lower()
+
+    @property
+    def today(self) -> date:
+        return self.serve_date or date.today()
+
+
+# ---------------------------------------------------------------------------
+# Director artifacts
+# ---------------------------------------------------------------------------
+
+
+class Interest(_Model):
+    topic: str
+    weight: float = Field(ge=0.0, le=1.0)
+    tier: Literal["strong", "medium", "weak"] = "weak"
+    keywords: list[str] = Field(default_factory=list)
+    summary: str = ""
+    evidence: list[str] = Field(default_factory=list)  # history item ids
+
+
+class PresentationStyle(_Model):
+    tone: Literal["energetic", "calm", "playful", "warm", "premium", "informative"] = "warm"
+    narrative_form: Literal[
+        "problem_solution", "day_in_life", "showcase", "testimonial", "listicle", "story"
+    ] = "showcase"
+    pacing: Literal["fast", "medium", "slow"] = "medium"
+    information_density: Literal["low", "medium", "high"] = "medium"
+
+
+class VisualElement(_Model):
+    description: str
+    source: str  # path of the history image it came from
+    item_id: str
+
+
+class VisualPreferences(_Model):
+    palette: list[str] = Field(default_factory=list)  # hex colours, most preferred first
+    warmth: Literal["warm", "cool", "neutral"] = "neutral"
+    lighting: Literal["bright", "soft", "dim", "high_contrast"] = "soft"
+    texture: Literal["smooth", "detailed", "grainy"] = "smooth"
+    artistic_style: Literal["minimal", "vibrant", "natural", "retro", "luxury", "cute"] = "natural"
+    saturation: float = Field(0.5, ge=0.0, le=1.0)
+    brightness: float = Field(0.5, ge=0.0, le=1.0)
+    elements: list[VisualElement] = Field(default_factory=list)
+
+
+class UserProfile(_Model):
+    user_id: str
+    age_range: str | None = None
+    gender: str | None = None
+    locale: str | None = None
+    summary: str = ""
+    interests: list[Interest] = Field(default_factory=list)
+    style: PresentationStyle = Field(default_factory=PresentationStyle)
+    implicit_needs: list[str] = Field(default_factory=list)
+    decision_tendencies: list[
+        Literal["price_sensitive", "quality_oriented", "brand_loyal", "novelty_seeking",
+                "convenience_seeking", "eco_conscious", "social_proof"]
+    ] = Field(default_factory=list)
+    visual: VisualPreferences = Field(default_factory=VisualPreferences)
+    # Brands seen in the history (used by matching to avoid competitor bridges).
+    mentioned_brands: list[str] = Field(default_factory=list)
+    # Sensitive topics detected and deliberately kept out of creative-facing fields
+    # (only the category name is kept, never the evidence).
+    withheld_sensitive: list[str] = Field(default_factory=list)
+    generic: bool = False  # True for the GenericAds baseline / no user data
+    source: str = "offline"
+
+
+class FacetScore(_Model):
+    facet: str  # a selling point or fact key of the product
+    score: float = Field(ge=0.0, le=1.0)
+    reason: str = ""
+
+
+class InterestScore(_Model):
+    topic: str
+    score: float = Field(ge=0.0, le=1.0)
+    scenario: str = ""  # a usage scenario bridging this interest to the product
+
+
+class MatchResult(_Model):
+    compatibility: float = Field(ge=0.0, le=1.0)
+    threshold: float = Field(ge=0.0, le=1.0)
+    facets: list[FacetScore] = Field(default_factory=list)  # ranked for this user
+    interests: list[InterestScore] = Field(default_factory=list)  # ranked for this product
+    chosen_interest: str | None = None
+    chosen_facet: str | None = None
+    bridge: str = ""  # one sentence: why this product fits this user's interest
+    generic: bool = False  # below threshold → generic (non-personalised) creative
+    excluded_interests: list[str] = Field(default_factory=list)
+    rationale: str = ""
+    source: str = "offline"
+
+
+ScenePurpose = Literal["hook", "body", "proof", "cta"]
+CameraMotion = Literal["static", "push_in", "pull_out", "pan_left", "pan_right", "tilt_up", "tilt_down"]
+Transition = Literal["cut", "fade", "slide", "zoom"]
+
+
+class Scene(_Model):
+    index: int = Field(ge=0)
+    start_s: float = Field(ge=0.0)
+    duration_s: float = Field(gt=0.0)
+    purpose: ScenePurpose
+    visual: str
+    camera: CameraMotion = "static"
+    narration: str = ""
+    on_screen_text: str = ""
+    asset_refs: list[str] = Field(default_factory=list)  # product asset ids / "collage" / "cue:<n>"
+    transition: Transition = "cut"  # transition INTO this scene
+    claims: list[str] = Field(default_factory=list)  # selling points / fact keys stated here
+
+    @property
+    def end_s(self) -> float:
+        return self.start_s + self.duration_s
+
+
+class Storyboard(_Model):
+    scenes: list[Scene]
+    target_duration_s: float
+    hook_type: Literal["question", "bold_claim", "scenario", "pov", "curiosity", "problem"] = "scenario"
+    narrative_form: str = "showcase"
+    template: Literal["energetic", "calm", "playful"] = "calm"
+    locale: str = "en-US"
+    cta: str = ""
+    title: str = ""
+    source: str = "offline"
+
+    @model_validator(mode="after")
+    def _timeline(self) -> Storyboard:
+        if not self.scenes:
+            raise ValueError("a storyboard needs at least one scene")
+        t = 0.0
+        for i, s in enumerate(self.scenes):
+            if s.index != i:
+                raise ValueError(f"scene {i} has index {s.index}")
+            if abs(s.start_s - t) > 1e-3:
+                raise ValueError(f"scene {i} starts at {s.start_s}s, expected {t:.3f}s")
+            t += s.duration_s
+        if abs(t - self.target_duration_s) > 0.05:
+            raise ValueError(f"scene durations sum to {t:.2f}s, target is {self.target_duration_s}s")
+        return self
+
+    def scenes_in(self, start_s: float, end_s: float) -> list[int]:
+        """Indices of scenes overlapping [start_s, end_s)."""
+        return [s.index for s in self.scenes if s.start_s < end_s and s.end_s > start_s]
+
+
+class SceneBinding(_Model):
+    scene_index: int
+    asset_ids: list[str] = Field(default_factory=list)  # licensed product assets shown
+    cue_ids: list[str] = Field(default_factory=list)  # user-preferred visual cues shown
+
+
+class VisualCue(_Model):
+    id: str
+    description: str
+    source: str  # path of the image the cue was cropped/derived from
+    path: str  # path of the prepared cue image
+
+
+class Grounding(_Model):
+    bindings: list[SceneBinding] = Field(default_factory=list)
+    cues: list[VisualCue] = Field(default_factory=list)
+    palette: list[str] = Field(default_factory=list)  # harmonised creative palette (hex)
+    collage_path: str | None = None
+    # Constraints the Verifier checks: e.g. "asset:hero visible in scenes 1,2",
+    # "logo on end card", "claims ⊆ facts".
+    constraints: list[str] = Field(default_factory=list)
+    rejected_assets: dict[str, str] = Field(default_factory=dict)  # asset id -> reason
+    source: str = "offline"
+
+
+class CreativePlan(_Model):
+    schema_version: str = SCHEMA_VERSION
+    task: Literal["pcg", "pci"] = "pcg"
+    user_id: str
+    product_id: str
+    context: ServingContext
+    profile: UserProfile
+    match: MatchResult
+    storyboard: Storyboard
+    grounding: Grounding
+    generic: bool = False
+
+    def digest(self) -> str:
+        """Stable hash of the plan (provenance; change detection for edits)."""
+        blob = json.dumps(self.model_dump(mode="json"), sort_keys=True, ensure_ascii=False)
+        return hashlib.sha256(blob.encode()).hexdigest()[:16]
+
+
+# ---------------------------------------------------------------------------
+# Producer artifacts
+# ---------------------------------------------------------------------------
+
+
+class RenderedScene(_Model):
+    index: int
+    start_s: float
+    end_s: float
+    frames: int
+    digest: str  # hash of the scene's inputs: unchanged digest → segment reused as-is
+    path: str  # the scene's encoded segment
+
+
+class Creative(_Model):
+    video_path: str
+    plan_digest: str
+    backend: str = "compositor"
+    width: int
+    height: int
+    fps: int
+    duration_s: float
+    frames: int
+    scenes: list[RenderedScene] = Field(default_factory=list)
+    has_audio: bool = False
+    narration: Literal["piper", "silent"] = "silent"
+    label: str = "AI Created"
+    rerendered: list[int] = Field(default_factory=list)  # scenes rendered in the last pass
+    warnings: list[str] = Field(default_factory=list)
+
+
+# ---------------------------------------------------------------------------
+# Verifier and Reflector artifacts
+# ---------------------------------------------------------------------------
+
+
+class Evidence(_Model):
+    scene_index: int | None = None
+    start_s: float | None = None
+    end_s: float | None = None
+    text: str | None = None
+    asset_id: str | None = None
+
+
+Severity = Literal["info", "minor", "major", "critical"]
+
+
+class Finding(_Model):
+    check: str  # e.g. "utility.motion_smoothness", "compliance.privacy"
+    track: Literal["utility", "compliance"]
+    passed: bool
+    severity: Severity = "info"
+    score: float | None = None
+    message: str = ""
+    evidence: list[Evidence] = Field(default_factory=list)
+
+
+class Verdict(_Model):
+    decision: Literal["accept", "revise", "reject"]
+    utility: float = Field(ge=0.0, le=1.0)  # aggregate utility score
+    compliance_passed: bool
+    scores: dict[str, float] = Field(default_factory=dict)
+    findings: list[Finding] = Field(default_factory=list)
+    reasons: list[str] = Field(default_factory=list)
+    round: int = 0
+    source: str = "offline"
+
+    @property
+    def failures(self) -> list[Finding]:
+        return [f for f in self.findings if not f.passed]
+
+
+DirectiveTarget = Literal["model_user", "match_product", "write_storyboard", "ground_assets", "producer"]
+
+
+class RevisionDirective(_Model):
+    """A minimal revision routed to the smallest responsible step."""
+
+    target: DirectiveTarget
+    level: Literal["plan", "execution"]
+    scope: list[int] = Field(default_factory=list)  # scene indices affected ([] = whole step)
+    time_range: tuple[float, float] | None = None
+    instruction: str
+    reason: str
+    cost: float = Field(0.0, ge=0.0)  # relative cost estimate (1.0 = full re-generation)
+    # Machine-readable parameters the offline steps act on.
+    exclude_interests: list[str] = Field(default_factory=list)
+    exclude_topics: list[str] = Field(default_factory=list)  # model_user: drop from profile
+    exclude_facets: list[str] = Field(default_factory=list)
+    remove_text: list[str] = Field(default_factory=list)  # phrases to drop / reword
+    edit: Literal["rerender", "recaption", "retime", "trim"] | None = None
+    hook_type: str | None = None
+    confidence: float = Field(1.0, ge=0.0, le=1.0)
+    source: str = "offline"
+
+
+class Feedback(_Model):
+    impression_id: str
+    user_id: str | None = None
+    watch_time_s: float = Field(0.0, ge=0.0)
+    duration_s: float | None = None
+    skip_time_s: float | None = None
+    replays: int = Field(0, ge=0)
+    like: bool = False
+    click: bool = False
+    conversion: bool = False
+
+
+class Provenance(_Model):
+    label: str = "AI Created"
+    generator: str = "NextAds"
+    plan_digest: str
+    backends: dict[str, str] = Field(default_factory=dict)
+    decision: str
+    rounds: int
+    created_at: str
+    extra: dict[str, Any] = Field(default_factory=dict)
