@@ -1,0 +1,234 @@
+"""Reflector (offline): turn Verifier findings and online feedback into minimal directives.
+
+Each failed finding is attributed to a **plan-level** cause (profile, matching, style/tone,
+hook, CTA) or an **execution-level** cause (artifacts, timing, captions, voice, asset
+drift) and becomes a `RevisionDirective` routed to the smallest responsible stage
+(DESIGN.md §2). Routing rules live in ``ROUTES`` (data, not branches), and a finding that
+survives a directive is escalated one stage up, because re-running a deterministic step
+with the same inputs would only reproduce the same failure.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+from nextads.schemas import CreativePlan, Feedback, Finding, RevisionDirective, Verdict
+
+# Upstream → downstream. Re-entering at a stage re-runs everything after it, so when
+# several directives are due, the graph enters at the most upstream one.
+STAGES: tuple[str, ...] = ("model_user", "match_product", "write_storyboard", "ground_assets", "producer")
+
+# Relative cost of re-entering at a stage (1.0 = full re-generation); used to pick the
+# cheapest sufficient revision and reported in every directive.
+STAGE_COST = {"model_user": 1.0, "match_product": 0.9, "write_storyboard": 0.6, "ground_assets": 0.4, "producer": 0.2}
+
+# Feedback interpretation (DESIGN.md §3): a skip inside the hook means the hook is weak.
+HOOK_WINDOW_S = 3.0
+LOW_WATCH_RATIO = 0.5
+
+
+@dataclass(frozen=True)
+class Route:
+    """How one kind of failure is repaired first."""
+
+    keywords: tuple[str, ...]  # matched against the finding's check name
+    target: str
+    level: str
+    edit: str | None = None
+    why: str = ""
+
+
+# First match wins; order = most specific first.
+ROUTES: tuple[Route, ...] = (
+    Route(("label",), "producer", "execution", "rerender", "the AI Created label must be visible on every frame"),
+    Route(("licen", "rights", "expired"), "ground_assets", "plan", None, "an asset is not licensed for this platform/date"),
+    Route(("trademark", "competitor"), "match_product", "plan", None, "the creative leans on a third-party brand"),
+    Route(("privacy", "sensitive"), "write_storyboard", "plan", None, "the text reveals or implies sensitive data"),
+    Route(("fairness", "stereotyp"), "write_storyboard", "plan", None, "stereotyping language"),
+    Route(("claim", "deceptive", "superlative", "safety", "policy"), "write_storyboard", "plan", None,
+          "a statement is not supported by the product's verified facts or breaks policy"),
+    Route(("personaliz",), "match_product", "plan", None, "the creative does not reflect the user"),
+    Route(("visib", "product_alignment", "brand", "logo"), "producer", "execution", "rerender",
+          "the product or brand is not visible where the plan shows it"),
+    Route(("duration", "aspect", "fps", "resolution", "context"), "producer", "execution", "retime",
+          "the creative does not fit the serving context"),
+    Route(("motion", "smooth", "dynamic", "quality", "aesthetic", "imaging", "MS*", "DD*", "IQ*", "AQ*"),
+          "producer", "execution", "rerender", "visual artifacts or weak visual quality"),
+)
+DEFAULT_ROUTE = Route((), "write_storyboard", "plan", None, "unattributed failure")
+
+
+def _route_for(check: str) -> Route:
+    low = check.lower()
+    return next((r for r in ROUTES if any(k.lower() in low for k in r.keywords)), DEFAULT_ROUTE)
+
+
+def _scenes(finding: Finding, plan: CreativePlan) -> list[int]:
+    """Scenes the evidence points at (by index or by time range)."""
+    out: set[int] = set()
+    for ev in finding.evidence:
+        if ev.scene_index is not None:
+            out.add(ev.scene_index)
+        elif ev.start_s is not None and ev.end_s is not None:
+            out.update(plan.storyboard.scenes_in(ev.start_s, ev.end_s))
+    return sorted(out)
+
+
+def _texts(finding: Finding) -> list[str]:
+    return [ev.text for ev in finding.evidence if ev.text]
+
+
+def _time_range(finding: Finding) -> tuple[float, float] | None:
+    spans = [(e.start_s, e.end_s) for e in finding.evidence if e.start_s is not None and e.end_s is not None]
+    return (min(s for s, _ in spans), max(e for _, e in spans)) if spans else None
+
+
+def _interests_touching(texts: Sequence[str], plan: CreativePlan) -> list[str]:
+    """Profile interests whose topic or keywords appear in the offending texts."""
+    blob = " ".join(texts).lower()
+    hits = []
+    for it in plan.profile.interests:
+        words = [it.topic, *it.keywords]
+        if any(w and w.lower() in blob for w in words):
+            hits.append(it.topic)
+    if plan.match.chosen_interest and plan.match.chosen_interest not in hits and texts:
+        # A third-party brand in the text came in through the chosen bridge.
+        hits.append(plan.match.chosen_interest)
+    return hits
+
+
+def _escalate(target: str) -> str:
+    i = STAGES.index(target)
+    return STAGES[max(0, i - 1)]
+
+
+def directive_for(finding: Finding, plan: CreativePlan, tried: Sequence[RevisionDirective] = ()) -> RevisionDirective:
+    """One minimal directive repairing one failed finding."""
+    route = _route_for(finding.check)
+    target, level, edit = route.target, route.level, route.edit
+    # Escalate past every stage already tried for this same check.
+    tried_targets = {d.target for d in tried if finding.check in d.reason}
+    while target in tried_targets and target != STAGES[0]:
+        target = _escalate(target)
+        level, edit = "plan", None
+    scope = _scenes(finding, plan)
+    texts = _texts(finding)
+    d = RevisionDirective(
+        target=target,  # type: ignore[arg-type]
+        level=level,  # type: ignore[arg-type]
+        scope=scope,
+        time_range=_time_range(finding),
+        instruction=_instruction(target, route, scope, texts),
+        reason=f"{finding.check}: {finding.message or route.why}",
+        cost=round(STAGE_COST[target] * (len(scope) / max(1, len(plan.storyboard.scenes)) if scope and target == "producer" else 1.0), 3),
+        edit=edit if target == "producer" else None,  # type: ignore[arg-type]
+        remove_text=texts if target in ("write_storyboard", "match_product") else [],
+    )
+    if target == "match_product":
+        d.exclude_interests = _interests_touching(texts, plan)
+    if target == "model_user" and any(k in finding.check.lower() for k in ("privacy", "sensitive")):
+        d.exclude_topics = _interests_touching(texts, plan) or texts
+    return d
+
+
+def _instruction(target: str, route: Route, scope: list[int], texts: list[str]) -> str:
+    where = f" in scenes {scope}" if scope else ""
+    said = f" (remove: {'; '.join(repr(t) for t in texts[:3])})" if texts else ""
+    verbs = {
+        "model_user": "rebuild the user profile from the full history",
+        "match_product": "re-match the product without the offending interest and rebuild the bridge",
+        "write_storyboard": f"rewrite the affected text{where}{said}",
+        "ground_assets": f"re-bind licensed assets{where}",
+        "producer": f"re-render{where}",
+    }
+    return f"{verbs[target]} because {route.why}"
+
+
+def feedback_directives(feedback: Feedback, plan: CreativePlan) -> list[RevisionDirective]:
+    """Interpret online feedback (watch/skip/click) as directives with a confidence."""
+    sb = plan.storyboard
+    duration = feedback.duration_s or sb.target_duration_s
+    out: list[RevisionDirective] = []
+    if feedback.skip_time_s is not None and feedback.skip_time_s <= HOOK_WINDOW_S:
+        hook = [s.index for s in sb.scenes if s.start_s < HOOK_WINDOW_S]
+        out.append(RevisionDirective(
+            target="write_storyboard", level="plan", scope=hook, time_range=(0.0, HOOK_WINDOW_S),
+            instruction="rewrite only the 0–3 s hook with a different hook type; keep the rest",
+            reason=f"feedback: skipped at {feedback.skip_time_s:.1f}s, inside the hook",
+            cost=STAGE_COST["write_storyboard"] * len(hook) / max(1, len(sb.scenes)),
+            hook_type=_next_hook(sb.hook_type), confidence=0.8, source="feedback",
+        ))
+    elif feedback.watch_time_s / max(duration, 1e-6) < LOW_WATCH_RATIO and not feedback.click:
+        left_at = feedback.skip_time_s if feedback.skip_time_s is not None else feedback.watch_time_s
+        scope = [s.index for s in sb.scenes if s.end_s > left_at and s.purpose in ("body", "proof")][:2]
+        out.append(RevisionDirective(
+            target="write_storyboard", level="plan", scope=scope, time_range=(left_at, duration),
+            instruction="tighten the body where viewers leave: shorter lines, a stronger proof point",
+            reason=f"feedback: watched {feedback.watch_time_s:.1f}s of {duration:.0f}s",
+            cost=STAGE_COST["write_storyboard"] * len(scope) / max(1, len(sb.scenes)),
+            confidence=0.5, source="feedback",
+        ))
+    elif feedback.watch_time_s >= 0.9 * duration and not feedback.click:
+        cta = [s.index for s in sb.scenes if s.purpose == "cta"]
+        out.append(RevisionDirective(
+            target="write_storyboard", level="plan", scope=cta,
+            instruction="strengthen the call to action; keep the story",
+            reason="feedback: watched to the end but did not click",
+            cost=STAGE_COST["write_storyboard"] * len(cta) / max(1, len(sb.scenes)),
+            confidence=0.4, source="feedback",
+        ))
+    return out
+
+
+_HOOKS = ("question", "bold_claim", "scenario", "pov", "curiosity", "problem")
+
+
+def _next_hook(current: str) -> str:
+    return _HOOKS[(_HOOKS.index(current) + 1) % len(_HOOKS)] if current in _HOOKS else _HOOKS[0]
+
+
+def reflect(
+    verdict: Verdict,
+    plan: CreativePlan,
+    *,
+    feedback: Feedback | None = None,
+    history: Sequence[RevisionDirective] = (),
+) -> list[RevisionDirective]:
+    """All directives for this verdict (and feedback), compliance first."""
+    failed = sorted(verdict.failures, key=lambda f: (f.track != "compliance", f.severity != "critical"))
+    out = [directive_for(f, plan, history) for f in failed]
+    if feedback is not None:
+        out.extend(feedback_directives(feedback, plan))
+    return out
+
+
+def combine(directives: Sequence[RevisionDirective]) -> RevisionDirective:
+    """Merge directives into the one the graph acts on.
+
+    The graph enters at the most upstream target (everything downstream re-runs anyway);
+    scopes, removals and exclusions are unioned so no repair is lost. Cost is the
+    entered stage's cost.
+    """
+    if not directives:
+        raise ValueError("nothing to combine")
+    first = min(directives, key=lambda d: STAGES.index(d.target))
+    if len(directives) == 1:
+        return first
+    union = lambda attr: list(dict.fromkeys(x for d in directives for x in getattr(d, attr)))  # noqa: E731
+    spans = [d.time_range for d in directives if d.time_range]
+    return first.model_copy(update={
+        "scope": sorted(set(union("scope"))) if all(d.scope for d in directives) else [],
+        "time_range": (min(s for s, _ in spans), max(e for _, e in spans)) if spans else None,
+        "instruction": "; ".join(dict.fromkeys(d.instruction for d in directives)),
+        "reason": " | ".join(dict.fromkeys(d.reason for d in directives)),
+        "exclude_interests": union("exclude_interests"),
+        "exclude_topics": union("exclude_topics"),
+        "exclude_facets": union("exclude_facets"),
+        "remove_text": union("remove_text"),
+        "hook_type": next((d.hook_type for d in directives if d.hook_type), None),
+        "edit": first.edit or next((d.edit for d in directives if d.edit), None),
+        "cost": STAGE_COST[first.target],
+        "confidence": min(d.confidence for d in directives),
+    })
+

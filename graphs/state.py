@@ -1,0 +1,131 @@
+"""Graph state of the creative loop.
+
+State is JSON-native: every artifact is stored as ``model_dump(mode="json")`` of its
+pydantic model (nextads/schemas.py), so checkpoints never carry unregistered types and a
+killed run resumes from SQLite exactly as it was. Nodes parse what they read with the
+helpers at the bottom of this module.
+"""
+
+from __future__ import annotations
+
+import operator
+from typing import Annotated, Any, TypedDict
+
+from nextads.schemas import (
+    Creative,
+    CreativePlan,
+    Grounding,
+    MatchResult,
+    Product,
+    RevisionDirective,
+    ServingContext,
+    Storyboard,
+    UserData,
+    UserProfile,
+    Verdict,
+)
+
+
+def _merge_exclusions(left: dict[str, list[str]] | None, right: dict[str, list[str]] | None) -> dict[str, list[str]]:
+    """Exclusions only grow: a later rebuild must not reintroduce what a directive removed."""
+    out = {k: list(v) for k, v in (left or {}).items()}
+    for k, v in (right or {}).items():
+        out[k] = list(dict.fromkeys([*out.get(k, []), *v]))
+    return out
+
+
+class CreativeInput(TypedDict):
+    """What a caller provides (the graph's narrow input schema)."""
+
+    task: str  # "pcg" (issue 4 adds "pci")
+    user: dict[str, Any]  # UserData
+    product: dict[str, Any]  # Product
+    context: dict[str, Any]  # ServingContext
+    work_dir: str  # per-thread folder for intermediate artifacts
+    max_rounds: int
+    generic: bool  # GenericAds baseline: no user data
+
+
+class CreativeOutput(TypedDict, total=False):
+    """What a caller gets back (the graph's narrow output schema)."""
+
+    outcome: dict[str, Any]
+    verdict: dict[str, Any]
+    creative: dict[str, Any]
+    directives: list[dict[str, Any]]
+    timings: list[dict[str, Any]]
+
+
+class CreativeState(CreativeInput, total=False):
+    # Director artifacts (latest version).
+    profile: dict[str, Any]
+    match: dict[str, Any]
+    storyboard: dict[str, Any]
+    grounding: dict[str, Any]
+    # Producer / Verifier artifacts of the current round.
+    creative: dict[str, Any]
+    verdict: dict[str, Any]
+    # The directive being acted on (None on the first pass).
+    directive: dict[str, Any] | None
+    # Everything the Reflector issued, in order.
+    directives: Annotated[list[dict[str, Any]], operator.add]
+    # Topics / interests / facets removed by directives, kept across rebuilds.
+    exclusions: Annotated[dict[str, list[str]], _merge_exclusions]
+    round: int
+    # Every verified creative: {"round", "plan", "creative", "verdict"} (to keep the best).
+    candidates: Annotated[list[dict[str, Any]], operator.add]
+    # Per-node wall time: {"node", "round", "seconds"}.
+    timings: Annotated[list[dict[str, Any]], operator.add]
+    fallback: bool  # the generic fallback pass is running
+    outcome: dict[str, Any]
+
+
+# -- typed views of the JSON state ------------------------------------------------
+
+
+def user_of(state: CreativeState) -> UserData:
+    return UserData.model_validate(state["user"])
+
+
+def product_of(state: CreativeState) -> Product:
+    return Product.model_validate(state["product"])
+
+
+def context_of(state: CreativeState) -> ServingContext:
+    return ServingContext.model_validate(state["context"])
+
+
+def directive_of(state: CreativeState) -> RevisionDirective | None:
+    d = state.get("directive")
+    return RevisionDirective.model_validate(d) if d else None
+
+
+def plan_of(state: CreativeState) -> CreativePlan:
+    """Assemble the CreativePlan from the Director's latest artifacts."""
+    profile = UserProfile.model_validate(state["profile"])
+    match = MatchResult.model_validate(state["match"])
+    return CreativePlan(
+        task=state.get("task", "pcg"),  # type: ignore[arg-type]
+        user_id=profile.user_id,
+        product_id=state["product"]["product_id"],
+        context=context_of(state),
+        profile=profile,
+        match=match,
+        storyboard=Storyboard.model_validate(state["storyboard"]),
+        grounding=Grounding.model_validate(state["grounding"]),
+        generic=profile.generic or match.generic,
+    )
+
+
+def creative_of(state: CreativeState) -> Creative | None:
+    c = state.get("creative")
+    return Creative.model_validate(c) if c else None
+
+
+def verdict_of(state: CreativeState) -> Verdict | None:
+    v = state.get("verdict")
+    return Verdict.model_validate(v) if v else None
+
+
+def dump(model: Any) -> dict[str, Any]:
+    return model.model_dump(mode="json")

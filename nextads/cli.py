@@ -1,0 +1,209 @@
+"""The `nextads` command.
+
+    nextads pcg --user USER --product PRODUCT [--context C.json] [--out DIR] [--thread ID] [--max-rounds N]
+    nextads demo [--user ID] [--product ID] [--out DIR]
+    nextads products | users
+    nextads profile --user USER
+    nextads plan --user USER --product PRODUCT [--context C.json]
+
+USER / PRODUCT are JSON files (DESIGN.md §7) or ``demo:<id>`` from the built-in catalog.
+Bad input prints one message naming the file and field and exits with status 2.
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+import tempfile
+from pathlib import Path
+from typing import Any
+
+from nextads.errors import ConfigError, InputError
+
+EXIT_INPUT = 2
+EXIT_NOT_FINALIZED = 1
+DEMO_USER = "maya"
+DEMO_PRODUCT = "summitra-tent"
+
+
+def _err(msg: str) -> None:
+    print(f"nextads: error: {msg}", file=sys.stderr)
+
+
+def _progress(line: str) -> None:
+    print(f"  {line}", file=sys.stderr, flush=True)
+
+
+def _load_inputs(args: argparse.Namespace, need_product: bool = True) -> tuple[Any, Any, Any]:
+    from nextads.loaders import load_context, load_product, load_user
+
+    user = load_user(args.user)
+    product = load_product(args.product) if need_product else None
+    context = load_context(getattr(args, "context", None))
+    return user, product, context
+
+
+def cmd_pcg(args: argparse.Namespace) -> int:
+    """Plan, render, verify and refine one personalised ad; write the output folder."""
+    from graphs.pcg import build_graph
+    from graphs.runner import creative_inputs, new_thread_id, run_to_folder
+    from nextads.settings import get_settings
+
+    settings = get_settings()
+    inputs = None
+    thread = args.thread
+    if args.user is None or args.product is None:
+        if not thread:
+            raise InputError("<command line>", "--user/--product", "both are required (or --thread ID to resume)")
+    else:
+        user, product, context = _load_inputs(args)  # validated before anything is written
+        thread = thread or new_thread_id("pcg", user, product)
+        max_rounds = settings.max_rounds if args.max_rounds is None else args.max_rounds
+        if max_rounds < 0:
+            raise InputError("<command line>", "--max-rounds", "must be 0 or more")
+        inputs = creative_inputs("pcg", user, product, context, thread_id=thread, max_rounds=max_rounds,
+                                 generic=args.preset == "generic")
+    out = Path(args.out or f"out/{thread}")
+    print(f"nextads pcg: thread {thread} (resume with --thread {thread})", file=sys.stderr)
+    try:
+        record = run_to_folder(graph_builder=build_graph, inputs=inputs, thread_id=thread, out_dir=out,
+                               progress=_progress)
+    except KeyError:
+        raise InputError("<command line>", "--thread", f"no saved run named {thread!r}") from None
+    return _report(record, out)
+
+
+def _report(record: dict[str, Any], out: Path) -> int:
+    if record["finalized"]:
+        print(f"{out}/creative.mp4  decision={record['decision']} rounds={record['rounds']}"
+              f"{' (resumed)' if record['resumed'] else ''}")
+        for w in record.get("warnings", []):
+            print(f"warning: {w}", file=sys.stderr)
+        return 0
+    _err(f"no creative finalized: {record.get('reason')}; see {out}/verdict.json and {out}/run.json")
+    return EXIT_NOT_FINALIZED
+
+
+def cmd_demo(args: argparse.Namespace) -> int:
+    """Run one demo pair from the built-in catalog."""
+    args.user = f"demo:{args.user}"
+    args.product = f"demo:{args.product}"
+    args.context, args.thread, args.max_rounds, args.preset = None, None, None, "offline"
+    args.out = args.out or "out/demo"
+    return cmd_pcg(args)
+
+
+def cmd_products(args: argparse.Namespace) -> int:
+    from nextads.catalog import demo_products
+
+    for p in demo_products():
+        print(f"demo:{p.product_id:<24} {p.category:<18} {p.brand} — {p.name}")
+    return 0
+
+
+def cmd_users(args: argparse.Namespace) -> int:
+    from nextads.catalog import demo_users
+
+    for u in demo_users():
+        titles = "; ".join(h.title for h in u.history[:3] if h.title)
+        print(f"demo:{u.user_id:<10} {u.demographics.locale or '':<6} {len(u.history):>3} items  {titles}")
+    return 0
+
+
+def cmd_profile(args: argparse.Namespace) -> int:
+    from agents.director.profile import model_user
+
+    user, _, _ = _load_inputs(args, need_product=False)
+    print(model_user(user).model_dump_json(indent=2))
+    return 0
+
+
+def cmd_plan(args: argparse.Namespace) -> int:
+    """Director only: print the CreativePlan as JSON (no rendering)."""
+    from graphs.director import build_director
+    from graphs.state import plan_of
+    from nextads.settings import get_settings
+
+    user, product, context = _load_inputs(args)
+    with tempfile.TemporaryDirectory(dir=_ensure(get_settings().state_dir)) as work:
+        state = {"task": "pcg", "user": user.model_dump(mode="json"), "product": product.model_dump(mode="json"),
+                 "context": context.model_dump(mode="json"), "work_dir": work, "max_rounds": 0,
+                 "generic": args.preset == "generic"}
+        values = build_director().invoke(state)
+        plan = plan_of(values)
+        if args.out:  # keep the collage next to the plan when asked
+            out = Path(args.out)
+            out.mkdir(parents=True, exist_ok=True)
+            if plan.grounding.collage_path:
+                dst = out / "collage.png"
+                dst.write_bytes(Path(plan.grounding.collage_path).read_bytes())
+                plan.grounding.collage_path = str(dst.resolve())
+            (out / "plan.json").write_text(plan.model_dump_json(indent=2))
+        print(plan.model_dump_json(indent=2))
+    return 0
+
+
+def _ensure(p: Path) -> str:
+    Path(p).mkdir(parents=True, exist_ok=True)
+    return str(p)
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="nextads", description="Generation-based personalized video advertising")
+    sub = parser.add_subparsers(dest="command", required=True)
+
+    def inputs(p: argparse.ArgumentParser, product: bool = True, required: bool = True) -> None:
+        p.add_argument("--user", required=required, help="user.json or demo:<id>")
+        if product:
+            p.add_argument("--product", required=required, help="product.json or demo:<id>")
+            p.add_argument("--context", help="context.json (every field optional)")
+        p.add_argument("--preset", default="offline", choices=["offline", "generic"],
+                       help="offline (default) or generic (the GenericAds baseline: no user data)")
+
+    p = sub.add_parser("pcg", help="personalized creative generation: a standalone ad")
+    inputs(p, required=False)
+    p.add_argument("--out", help="output folder (default out/<thread>)")
+    p.add_argument("--thread", help="thread id; an existing one is resumed")
+    p.add_argument("--max-rounds", type=int, help="revision round budget (default 3)")
+    p.set_defaults(func=cmd_pcg)
+
+    p = sub.add_parser("demo", help="run one demo pair from the built-in catalog")
+    p.add_argument("--user", default=DEMO_USER)
+    p.add_argument("--product", default=DEMO_PRODUCT)
+    p.add_argument("--out")
+    p.set_defaults(func=cmd_demo)
+
+    sub.add_parser("products", help="list the demo catalog").set_defaults(func=cmd_products)
+    sub.add_parser("users", help="list the demo users").set_defaults(func=cmd_users)
+
+    p = sub.add_parser("profile", help="print the UserProfile as JSON")
+    inputs(p, product=False)
+    p.set_defaults(func=cmd_profile)
+
+    p = sub.add_parser("plan", help="print the CreativePlan as JSON (Director only)")
+    inputs(p)
+    p.add_argument("--out", help="also write plan.json and collage.png here")
+    p.set_defaults(func=cmd_plan)
+    return parser
+
+
+def main(argv: list[str] | None = None) -> int:
+    from dotenv import load_dotenv
+
+    load_dotenv(".env", override=False)
+    args = build_parser().parse_args(argv)
+    try:
+        return args.func(args)
+    except InputError as exc:
+        _err(str(exc))
+        return EXIT_INPUT
+    except ConfigError as exc:
+        _err(f"configuration: {exc}")
+        return EXIT_INPUT
+    except KeyboardInterrupt:
+        _err("interrupted; the run is checkpointed — resume it with the same --thread")
+        return 130
+
+
+if __name__ == "__main__":
+    sys.exit(main())
