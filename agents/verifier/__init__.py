@@ -1,0 +1,50 @@
+"""The Verifier: utility and compliance checks of a creative, and the decision.
+
+``verify(plan, creative, product, user) -> Verdict``. Every check returns a
+:class:`~nextads.schemas.Finding` with localized evidence (scene index, time range, the
+offending text or asset id); scores ("MS*", "DD*", "IQ*", "AQ*", "quality",
+"personalization", "product_alignment", "context_alignment", "utility") go into
+``Verdict.scores``. See ``utility.py``, ``compliance.py`` and ``decision.py``.
+"""
+
+from __future__ import annotations
+
+from nextads.schemas import Creative, CreativePlan, Finding, Product, UserData, Verdict
+from tools.compliance import check_compliance
+from tools.media.probe import probe
+from tools.quality import measure_clips
+
+from agents.verifier.decision import make_verdict
+from agents.verifier.utility import evaluate_utility, scene_spans
+
+__all__ = ["verify"]
+
+
+def _compliance_findings(plan: CreativePlan, creative: Creative, product: Product,
+                         user: UserData | None, video_path: str | None) -> list[Finding]:
+    """Compliance through the ``check_compliance`` tool (the same path an LLM agent uses)."""
+    raw = check_compliance.invoke({
+        "plan": plan.model_dump(mode="json"),
+        "product": product.model_dump(mode="json"),
+        "video_path": video_path,
+        "narration": creative.narration,
+        "label": creative.label,
+        "user": user.model_dump(mode="json") if user is not None else None,
+    })
+    return [Finding.model_validate(f) for f in raw]
+
+
+def verify(plan: CreativePlan, creative: Creative, product: Product, user: UserData | None = None) -> Verdict:
+    """Check a rendered creative against its plan, product and user; decide what to do."""
+    generic = plan.generic or plan.match.generic or plan.profile.generic
+    try:
+        info = probe(creative.video_path)
+    except (OSError, ValueError) as exc:
+        unreadable = Finding(check="utility.video", track="utility", passed=False, severity="critical",
+                             score=0.0, message=f"cannot read the creative video: {exc}")
+        findings = [unreadable, *_compliance_findings(plan, creative, product, user, None)]
+        return make_verdict(findings, {}, generic=generic)
+    clips = measure_clips(creative.video_path, scene_spans(plan, creative), info=info)
+    report = evaluate_utility(plan, creative, product, info=info, clips=clips)
+    findings = report.findings + _compliance_findings(plan, creative, product, user, creative.video_path)
+    return make_verdict(findings, report.scores, generic=generic)
