@@ -89,6 +89,14 @@ class Product(_Model):
     # Competing brands: never used as a bridge to this product, never shown.
     competitors: list[str] = Field(default_factory=list)
 
+    @field_validator("facts", mode="before")
+    @classmethod
+    def _facts_as_text(cls, v: Any) -> Any:
+        # Facts are quoted verbatim in creatives; accept numbers and say them as written.
+        if isinstance(v, dict):
+            return {k: (str(x) if isinstance(x, (int, float)) and not isinstance(x, bool) else x) for k, x in v.items()}
+        return v
+
     def asset(self, asset_id: str) -> Asset | None:
         return next((a for a in self.assets if a.id == asset_id), None)
 
