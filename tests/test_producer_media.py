@@ -1,0 +1,103 @@
+"""Media helpers: fonts, text rendering, overlays, soundtrack, encoder."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+from tools.compositor.layers import Overlay
+from tools.compositor.layout import layout_for
+from tools.compositor.motion import camera_matrix, plate_size
+from tools.media import audio
+from tools.media.encode import FrameEncoder
+from tools.media.fonts import font
+from tools.media.text_render import TextStyle, render_text, wrap_text
+
+
+def test_fonts_cover_latin_and_chinese():
+    latin, cjk = font(40), font(40, lang="zh-CN")
+    assert "CJK" in " ".join(cjk.getname())
+    # A CJK glyph has ink in the CJK font (not an empty box of zero width).
+    l, t, r, b = cjk.getbbox("热")
+    assert r - l > 20 and b - t > 20
+    assert font(40, weight="light").getname() != latin.getname()
+
+
+def test_wrap_respects_width_and_cjk_wraps_by_character():
+    f = font(30)
+    lines = wrap_text("keep your tea hot for twelve full hours", f, 200)
+    assert len(lines) > 1 and all(f.getlength(x) <= 200 for x in lines)
+    zh = wrap_text("保温杯让你的茶一整天都是热的", font(30, lang="zh"), 150)
+    assert len(zh) > 1 and "".join(zh) == "保温杯让你的茶一整天都是热的"
+
+
+def test_render_text_fits_width_with_plate():
+    style = TextStyle(size=60, plate_color=(0, 0, 0), padding=(10, 5), stroke_width=3)
+    img = render_text("A rather long caption that must wrap onto lines", style, 300)
+    assert img.shape[1] <= 300 and img.shape[2] == 4
+    assert img[..., 3].max() == 255 and (img[..., :3] > 200).any()  # opaque plate, white glyphs
+
+
+def test_overlay_blend_matches_alpha_compositing():
+    rng = np.random.default_rng(0)
+    frame = rng.integers(0, 256, (40, 50, 3), dtype=np.uint8)
+    rgba = rng.integers(0, 256, (20, 30, 4), dtype=np.uint8)
+    expect = frame.astype(float)
+    a = rgba[..., 3:4] / 255
+    expect[5:25, 10:40] = rgba[..., :3] * a + expect[5:25, 10:40] * (1 - a)
+    got = frame.copy()
+    Overlay(rgba).blend_onto(got, 10, 5)
+    assert np.abs(got.astype(float) - expect).max() <= 2
+    # Clipped at the frame border without error.
+    Overlay(rgba).blend_onto(got, 40, 30)
+
+
+def test_safe_zone_keeps_captions_out_of_feed_chrome():
+    lay = layout_for((720, 1280))
+    assert lay.caption[3] <= 1280 * 0.80 and lay.badge_row[1] >= 1280 * 0.12
+    wide = layout_for((1280, 720))
+    assert wide.caption[3] > 720 * 0.8  # landscape uses smaller margins
+
+
+@pytest.mark.parametrize("camera", ["push_in", "pull_out", "pan_left", "pan_right", "tilt_up", "tilt_down"])
+def test_camera_moves_and_stays_inside_plate(camera):
+    size = (72, 128)
+    plate = plate_size(size, camera, 0.2)
+    m0, m1 = camera_matrix(camera, 0.0, size, plate), camera_matrix(camera, 1.0, size, plate)
+    assert not np.allclose(m0, m1)
+    for m in (m0, m1):  # the frame's corners map inside the plate: no border smear
+        inv = np.linalg.inv(np.vstack([m, [0, 0, 1]]))
+        for x, y in ((0, 0), (size[0], size[1])):
+            px, py, _ = inv @ [x, y, 1]
+            assert -0.5 <= px <= plate[0] + 0.5 and -0.5 <= py <= plate[1] + 0.5
+
+
+def test_music_bed_is_deterministic_quiet_and_exact_length():
+    a, b = audio.music_bed(3.0, "energetic"), audio.music_bed(3.0, "energetic")
+    assert len(a) == 3 * audio.SAMPLE_RATE and np.array_equal(a, b)
+    assert 0 < np.abs(a).max() <= audio.MUSIC_LEVEL + 1e-6
+    assert not np.allclose(a, audio.music_bed(3.0, "calm"))
+
+
+def test_soundtrack_places_narration_at_scene_start(tmp_path):
+    if audio.narration_unavailable("en"):
+        pytest.skip("piper voice not installed")
+    st = audio.build_soundtrack([audio.Cue("", 0, 1.5), audio.Cue("Hot tea, all day.", 1.5, 2.0)], 3.5,
+                                mood="calm", cache_dir=tmp_path)
+    assert st.narration == "piper" and not st.warnings and len(st.samples) == round(3.5 * audio.SAMPLE_RATE)
+    sr = audio.SAMPLE_RATE
+    first, second = np.abs(st.samples[: int(1.4 * sr)]).max(), np.abs(st.samples[int(1.6 * sr): int(3.4 * sr)]).max()
+    assert second > 3 * first  # the voice is in scene 1, only the quiet bed in scene 0
+    again = audio.build_soundtrack([audio.Cue("", 0, 1.5), audio.Cue("Hot tea, all day.", 1.5, 2.0)], 3.5,
+                                   mood="calm", cache_dir=tmp_path)
+    assert np.array_equal(st.samples, again.samples)
+
+
+def test_soundtrack_disabled_narration_warns():
+    st = audio.build_soundtrack([audio.Cue("Hello", 0, 2.0)], 2.0, narrate=False)
+    assert st.narration == "silent" and st.warnings == ["narration: silent (narration disabled in settings)"]
+
+
+def test_encoder_rejects_wrong_frame_shape(tmp_path):
+    with pytest.raises(ValueError), FrameEncoder(tmp_path / "x.mp4", (32, 16), 8) as enc:
+        enc.write(np.zeros((32, 16, 3), np.uint8))  # (h, w) swapped

@@ -1,0 +1,197 @@
+"""Producer / compositor: rendered creatives, localized edits, templates, soundtrack."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+from pathlib import Path
+
+import imageio_ffmpeg
+import numpy as np
+import pytest
+
+sys.path.insert(0, str(Path(__file__).parent))
+from producer_fixtures import make_plan, make_product  # noqa: E402
+
+from agents.producer import produce  # noqa: E402
+from nextads.schemas import RevisionDirective  # noqa: E402
+from tools.compositor.render import build_specs, effective_scenes, frame_bounds  # noqa: E402
+from tools.compositor.scene import SceneRenderer  # noqa: E402
+from tools.media.encode import tag_provenance  # noqa: E402
+
+SIZE = (144, 256)
+FPS = 8
+DURATION = 4.0  # 32 frames, three scenes
+
+
+def decode(path: str) -> np.ndarray:
+    gen = imageio_ffmpeg.read_frames(path)
+    meta = next(gen)
+    w, h = meta["size"]
+    return np.stack([np.frombuffer(f, np.uint8).reshape(h, w, 3) for f in gen])
+
+
+def probe(path: str) -> str:
+    out = subprocess.run([imageio_ffmpeg.get_ffmpeg_exe(), "-hide_banner", "-i", path],
+                         capture_output=True, text=True)
+    return out.stderr
+
+
+@pytest.fixture(scope="module")
+def assets(tmp_path_factory):
+    folder = tmp_path_factory.mktemp("assets")
+    return folder, make_product(folder)
+
+
+@pytest.fixture(scope="module")
+def rendered(assets, tmp_path_factory):
+    folder, product = assets
+    plan = make_plan(product, folder, size=SIZE, fps=FPS, duration=DURATION)
+    work = tmp_path_factory.mktemp("work")
+    creative = produce(plan, product, work)
+    return plan, product, work, creative, decode(creative.video_path)
+
+
+def specs_for(plan, product):
+    eff = effective_scenes(plan, product, None, None, set())
+    bounds = frame_bounds([s for s, _ in eff], plan.storyboard.target_duration_s, plan.context.fps)
+    return build_specs(plan, product, eff, bounds, [])
+
+
+def test_creative_has_exact_frames_size_duration_and_audio(rendered):
+    plan, _, _, creative, frames = rendered
+    assert creative.frames == round(DURATION * FPS) == len(frames)
+    assert frames.shape[1:] == (SIZE[1], SIZE[0], 3)
+    assert creative.duration_s == pytest.approx(DURATION)
+    assert sum(s.frames for s in creative.scenes) == creative.frames
+    info = probe(creative.video_path)
+    assert "Audio: aac" in info and creative.has_audio
+    assert "AI Created" in info and plan.digest() in info  # MP4 metadata
+    assert creative.rerendered == [0, 1, 2]
+
+
+def test_label_on_first_middle_and_last_frame(rendered):
+    plan, product, _, creative, frames = rendered
+    specs = specs_for(plan, product)
+    starts = [s.start_s for s in creative.scenes]
+    for global_i in (0, len(frames) // 2, len(frames) - 1):
+        k = max(i for i, st in enumerate(starts) if st * FPS <= global_i)
+        local = global_i - round(starts[k] * FPS)
+        r = SceneRenderer(specs[k])
+        bare = r.content(local).astype(int)  # the same frame composed without the label
+        x, y = r.label_xy
+        box = (slice(y, y + r.label.h), slice(x, x + r.label.w))
+        got = frames[global_i].astype(int)
+        inside = np.abs(got[box] - bare[box]).mean()
+        outside = np.abs(got[y + r.label.h + 4:, :] - bare[y + r.label.h + 4:, :]).mean()
+        assert inside > 4 * outside + 10, (global_i, inside, outside)
+
+
+def test_localized_edit_keeps_other_scenes_bit_identical(assets, tmp_path):
+    folder, product = assets
+    plan = make_plan(product, folder, size=SIZE, fps=FPS, duration=DURATION)
+    # Cut into scene 2 so its frames do not depend on scene 1's last frame.
+    sb = plan.storyboard.model_copy(deep=True)
+    sb.scenes[2].transition = "cut"
+    plan = plan.model_copy(update={"storyboard": sb})
+    first = produce(plan, product, tmp_path)
+    before = decode(first.video_path)
+    directive = RevisionDirective(target="producer", level="execution", scope=[1], edit="recaption",
+                                  remove_text=["Hot for 12 hours"], instruction="drop the claim",
+                                  reason="compliance.claims: unverified")
+    second = produce(plan, product, tmp_path, previous=first, directive=directive)
+    after = decode(second.video_path)
+    assert second.rerendered == [1]
+    assert len(after) == len(before)
+    for k in (0, 2):
+        a, b = (round(first.scenes[k].start_s * FPS), round(first.scenes[k].end_s * FPS))
+        assert np.array_equal(before[a:b], after[a:b]), f"scene {k} changed"
+        assert second.scenes[k].path == first.scenes[k].path
+    a, b = round(first.scenes[1].start_s * FPS), round(first.scenes[1].end_s * FPS)
+    assert not np.array_equal(before[a:b], after[a:b])
+    # The caption is gone: frames changed where the caption was, in scene 1's caption zone.
+    diff = np.abs(before[b - 1].astype(int) - after[b - 1].astype(int)).sum(axis=2)
+    strong = diff > 60  # ignore encoder noise
+    lower = strong[int(SIZE[1] * 0.55):].sum()
+    assert strong.sum() > 100 and lower / strong.sum() > 0.9, "change should be in the caption zone"
+    # The edit persists on the next pass without a directive: nothing re-renders.
+    third = produce(plan, product, tmp_path, previous=second)
+    assert third.rerendered == [] and third.video_path == second.video_path
+
+
+def test_transition_into_edited_scene_rerenders_the_next_scene(rendered, tmp_path):
+    plan, product, _, first, _ = rendered  # scene 2 slides in from scene 1
+    first = produce(plan, product, tmp_path)
+    directive = RevisionDirective(target="producer", level="execution", scope=[1], edit="rerender",
+                                  instruction="steadier", reason="utility.motion_smoothness")
+    second = produce(plan, product, tmp_path, previous=first, directive=directive)
+    assert second.rerendered == [1, 2]
+    assert second.scenes[0].digest == first.scenes[0].digest
+    assert second.scenes[1].digest != first.scenes[1].digest  # steadier variant
+
+
+def test_templates_look_different(assets):
+    folder, product = assets
+    mids = {}
+    for tpl in ("energetic", "calm", "playful"):
+        plan = make_plan(product, folder, size=SIZE, fps=FPS, duration=DURATION, template=tpl)
+        spec = specs_for(plan, product)[1]
+        mids[tpl] = SceneRenderer(spec).content(spec.frames - 1).astype(int)
+    names = list(mids)
+    for i in range(3):
+        for j in range(i + 1, 3):
+            d = np.abs(mids[names[i]] - mids[names[j]]).mean()
+            assert d > 12, (names[i], names[j], d)
+
+
+def test_frame_bounds_sum_exactly():
+    from nextads.schemas import Scene
+
+    scenes = [Scene(index=i, start_s=i * 2.35, duration_s=2.35, purpose="body", visual="v") for i in range(3)]
+    bounds = frame_bounds(scenes, 7.05, 24)
+    assert sum(n for _, n in bounds) == round(7.05 * 24)
+    assert all(n >= 1 for _, n in bounds)
+    assert [f for f, _ in bounds] == sorted(f for f, _ in bounds)
+
+
+def test_chinese_locale_is_silent_with_warning_and_cjk_captions(assets, tmp_path):
+    folder, product = assets
+    texts = [("hook", "冬天喝热茶", "冬天喝热茶", ["hero"], "static", "cut"),
+             ("cta", "立即购买", "立即购买", ["hero"], "static", "cut")]
+    plan = make_plan(product, folder, size=SIZE, fps=FPS, duration=2.0, n_scenes=2, locale="zh-CN", texts=texts)
+    creative = produce(plan, product, tmp_path)
+    assert creative.narration == "silent"
+    assert any(w.startswith("narration: silent") for w in creative.warnings)
+    assert creative.has_audio and "Audio: aac" in probe(creative.video_path)
+    r = SceneRenderer(specs_for(plan, product)[0])
+    cap = r.caption
+    assert cap is not None and cap.shape[1] > 40  # glyphs rendered, not an empty block
+
+
+def test_tag_provenance_copies_streams_and_sets_metadata(rendered, tmp_path):
+    _, _, _, creative, frames = rendered
+    dst = tmp_path / "final.mp4"
+    tag_provenance(creative.video_path, dst, {"label": "AI Created", "plan_digest": "abc123", "decision": "accept"})
+    info = probe(str(dst))
+    assert "abc123" in info and "AI Created" in info and "Audio: aac" in info
+    assert np.array_equal(decode(str(dst)), frames)  # stream copy: pixels unchanged
+
+
+def test_generate_video_tool_rejects_unknown_backend(rendered, tmp_path):
+    from nextads.errors import InputError
+    from tools.video import generate_video
+
+    plan, product, _, _, _ = rendered
+    plan_path = tmp_path / "plan.json"
+    plan_path.write_text(plan.model_dump_json())
+    with pytest.raises(InputError):
+        generate_video.invoke({"plan_path": str(plan_path), "product": product.model_dump_json(),
+                               "work_dir": str(tmp_path), "backend": "nope"})
+
+
+def test_generate_video_tool_accepts_demo_product_id(tmp_path):
+    from nextads.catalog import DEMO_PRODUCT_IDS
+    from tools.video import _load_product
+
+    pid = DEMO_PRODUCT_IDS[0]
+    assert _load_product(pid).product_id == pid == _load_product(f"demo:{pid}").product_id

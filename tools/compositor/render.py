@@ -1,0 +1,311 @@
+"""The compositor backend: storyboard -> per-scene segments -> one MP4 with sound.
+
+Each scene is encoded into its own segment, named by a digest of everything that affects
+its frames. Segments whose digest is unchanged are reused byte for byte, so a localized
+edit re-renders only the scenes it touches; segments are then stream-copied into one file
+(every segment starts on an IDR frame and shares the encoder parameters) and muxed with
+the narration/music soundtrack.
+
+Producer edits (directive.target == "producer") act on the directive's scenes:
+  rerender  — render again as a steadier variant (half the camera motion, larger product);
+  recaption — drop `directive.remove_text` phrases from the caption and narration;
+  retime    — re-conform the scene to the plan's timeline and serving context;
+  trim      — cut the scene down to its safe core: product only, no text, no voice, still camera.
+Edits persist across later passes through a JSON sidecar beside each segment, as long as
+the plan's version of the scene does not change (a Director rewrite starts it afresh).
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import re
+from dataclasses import dataclass
+from functools import lru_cache
+from pathlib import Path
+
+from nextads.schemas import Creative, CreativePlan, Product, RenderedScene, RevisionDirective, Scene
+from nextads.settings import get_settings
+from tools.compositor.scene import LABEL_TEXT, SceneRenderer, SceneSpec, Visual
+from tools.media import audio as soundtrack
+from tools.media.encode import FrameEncoder, atomic_output, concat_segments, mux_audio
+
+BACKEND = "compositor"
+SEGMENTS_DIR = "segments"
+AUDIO_DIR = "audio"
+IMAGE_KINDS = ("image", "video")
+
+
+# ---------------------------------------------------------------------------
+# Timeline
+# ---------------------------------------------------------------------------
+
+
+def frame_bounds(scenes: list[Scene], total_s: float, fps: int) -> list[tuple[int, int]]:
+    """(first frame, frame count) per scene; counts sum to round(total_s * fps) exactly and
+    every scene keeps at least one frame."""
+    total, n = round(total_s * fps), len(scenes)
+    starts: list[int] = []
+    for k, s in enumerate(scenes):
+        lo = starts[-1] + 1 if starts else 0
+        starts.append(min(max(round(s.start_s * fps), lo), total - (n - k)))
+    starts.append(total)
+    return [(starts[k], starts[k + 1] - starts[k]) for k in range(n)]
+
+
+# ---------------------------------------------------------------------------
+# Producer edits
+# ---------------------------------------------------------------------------
+
+
+def directive_scope(plan: CreativePlan, directive: RevisionDirective | None, scenes: list[int] | None) -> set[int]:
+    """Scenes this pass must render regardless of their digest."""
+    n = len(plan.storyboard.scenes)
+    forced = {k for k in (scenes or []) if 0 <= k < n}
+    if directive is not None and directive.target == "producer":
+        scope = list(directive.scope)
+        if not scope and directive.time_range is not None:
+            scope = plan.storyboard.scenes_in(*directive.time_range)
+        forced |= {k for k in (scope or range(n)) if 0 <= k < n}
+    return forced
+
+
+def _remove_phrases(text: str, phrases: list[str]) -> str:
+    for p in phrases:
+        if p.strip():
+            text = re.sub(re.escape(p.strip()), "", text, flags=re.IGNORECASE)
+    text = re.sub(r"\s+([,.!?;:，。！？])", r"\1", text)
+    text = re.sub(r"^[\s,.;:，。、-]+", "", re.sub(r"\s{2,}", " ", text))
+    return text.strip()
+
+
+def apply_edit(scene: Scene, variant: int, directive: RevisionDirective, product: Product) -> tuple[Scene, int]:
+    """The scene after one producer edit, and its render variant."""
+    edit = directive.edit or "rerender"
+    if edit == "recaption":
+        return scene.model_copy(update={
+            "on_screen_text": _remove_phrases(scene.on_screen_text, directive.remove_text),
+            "narration": _remove_phrases(scene.narration, directive.remove_text),
+        }), variant
+    if edit == "trim":
+        keep = [r for r in scene.asset_refs if (a := product.asset(r)) is not None and a.kind in IMAGE_KINDS]
+        if not keep:
+            keep = [a.id for a in product.assets if a.kind == "image"][:1]
+        return scene.model_copy(update={"on_screen_text": "", "narration": "", "asset_refs": keep,
+                                        "camera": "static"}), variant
+    if edit == "rerender":
+        return scene, variant + 1
+    return scene, variant  # retime: re-conformed from the plan's timeline
+
+
+@dataclass
+class _Prior:
+    scene: Scene
+    variant: int
+
+
+def _sidecar(segment: str | Path) -> Path:
+    return Path(segment).with_suffix(".json")
+
+
+def _prior_state(previous: Creative | None, k: int, plan_scene: Scene) -> _Prior | None:
+    """The edited state of scene k in the previous pass, if the plan's scene is unchanged."""
+    if previous is None or k >= len(previous.scenes):
+        return None
+    side = _sidecar(previous.scenes[k].path)
+    try:
+        data = json.loads(side.read_text())
+    except (OSError, ValueError):
+        return None
+    if data.get("source") != plan_scene.model_dump(mode="json"):
+        return None
+    return _Prior(Scene.model_validate(data["scene"]), int(data.get("variant", 0)))
+
+
+def effective_scenes(plan: CreativePlan, product: Product, previous: Creative | None,
+                     directive: RevisionDirective | None, forced: set[int]) -> list[tuple[Scene, int]]:
+    """(scene as it will be rendered, variant) for every scene of the plan."""
+    out = []
+    for k, s in enumerate(plan.storyboard.scenes):
+        prior = _prior_state(previous, k, s)
+        scene, variant = (prior.scene, prior.variant) if prior else (s, 0)
+        if directive is not None and directive.target == "producer" and k in forced:
+            scene, variant = apply_edit(scene, variant, directive, product)
+        out.append((scene, variant))
+    return out
+
+
+# ---------------------------------------------------------------------------
+# Assets
+# ---------------------------------------------------------------------------
+
+
+@lru_cache(maxsize=512)
+def _sha_of(path: str, mtime_ns: int, size: int) -> str:
+    h = hashlib.sha256()
+    with open(path, "rb") as f:
+        for chunk in iter(lambda: f.read(1 << 20), b""):
+            h.update(chunk)
+    return h.hexdigest()[:16]
+
+
+def file_sha(path: str) -> str:
+    """Content hash of a file (cached by path, mtime and size); "missing" when absent."""
+    p = Path(path)
+    try:
+        st = p.stat()
+    except OSError:
+        return "missing"
+    return _sha_of(str(p.resolve()), st.st_mtime_ns, st.st_size)
+
+
+def resolve_visuals(scene: Scene, plan: CreativePlan, product: Product, warnings: list[str]) -> tuple[Visual, ...]:
+    """Asset refs -> files: product assets, "collage", "cue:<id>". Unlicensed or unknown refs
+    are skipped with a warning (never shown)."""
+    g = plan.grounding
+    out = []
+    for ref in scene.asset_refs:
+        if ref == "collage":
+            if g.collage_path:
+                out.append(Visual("collage", ref, g.collage_path, file_sha(g.collage_path)))
+            else:
+                warnings.append(f"scene {scene.index}: no collage to show")
+            continue
+        if ref.startswith("cue:"):
+            cue = next((c for c in g.cues if c.id in (ref, ref[4:])), None)
+            if cue is None:
+                warnings.append(f"scene {scene.index}: unknown visual cue '{ref}'")
+            else:
+                out.append(Visual("cue", ref, cue.path, file_sha(cue.path)))
+            continue
+        if ref in g.rejected_assets:
+            warnings.append(f"scene {scene.index}: asset '{ref}' not shown ({g.rejected_assets[ref]})")
+            continue
+        asset = product.asset(ref)
+        if asset is None:
+            warnings.append(f"scene {scene.index}: unknown asset '{ref}'")
+        elif asset.kind in IMAGE_KINDS or asset.kind == "logo":
+            kind = "logo" if asset.kind == "logo" else "product"
+            out.append(Visual(kind, ref, asset.path, file_sha(asset.path)))
+    return tuple(out)
+
+
+def brand_logo(plan: CreativePlan, product: Product) -> Visual | None:
+    logo = next((a for a in product.assets if a.kind == "logo" and a.id not in plan.grounding.rejected_assets), None)
+    return Visual("logo", logo.id, logo.path, file_sha(logo.path)) if logo else None
+
+
+def creative_palette(plan: CreativePlan, product: Product) -> tuple[str, ...]:
+    return tuple(plan.grounding.palette or product.brand_colors or plan.profile.visual.palette)
+
+
+# ---------------------------------------------------------------------------
+# Rendering
+# ---------------------------------------------------------------------------
+
+
+def build_specs(plan: CreativePlan, product: Product, scenes: list[tuple[Scene, int]],
+                bounds: list[tuple[int, int]], warnings: list[str]) -> list[SceneSpec]:
+    sb, ctx = plan.storyboard, plan.context
+    logo = brand_logo(plan, product)
+    palette = creative_palette(plan, product)
+    specs: list[SceneSpec] = []
+    for k, ((scene, variant), (_, n)) in enumerate(zip(scenes, bounds)):
+        spec = SceneSpec(
+            scene=scene, frames=n, fps=ctx.fps, size=ctx.size, template=sb.template, palette=palette,
+            locale=sb.locale or ctx.locale, visuals=resolve_visuals(scene, plan, product, warnings),
+            logo=logo, product_name=product.name, slogan=product.slogan, cta=sb.cta, variant=variant,
+            label=LABEL_TEXT,
+        )
+        # The first scene always opens on a cut: its first frame is the thumbnail and the hook.
+        if k > 0 and scene.transition != "cut":
+            spec = SceneSpec(**{**spec.__dict__, "prev": specs[-1]})
+        specs.append(spec)
+    return specs
+
+
+def render_segment(spec: SceneSpec, path: Path, warnings: list[str]) -> None:
+    """Encode one scene (with the transition from its predecessor) to `path`, atomically."""
+    prev_last = None
+    if spec.prev is not None:
+        prev = SceneRenderer(spec.prev, [])
+        prev_last = prev.content(spec.prev.frames - 1).copy()
+    renderer = SceneRenderer(spec, warnings)
+    with atomic_output(path) as tmp:
+        with FrameEncoder(tmp, spec.size, spec.fps) as enc:
+            for frame in renderer.frames(prev_last):
+                enc.write(frame)
+        if enc.frames != spec.frames:
+            raise RuntimeError(f"scene {spec.scene.index}: wrote {enc.frames} frames, expected {spec.frames}")
+
+
+def _segment_ok(path: Path, digest: str, frames: int) -> bool:
+    try:
+        data = json.loads(_sidecar(path).read_text())
+    except (OSError, ValueError):
+        return False
+    return path.exists() and data.get("digest") == digest and data.get("frames") == frames
+
+
+def render_creative(plan: CreativePlan, product: Product, work_dir: str | Path, *,
+                    previous: Creative | None = None, directive: RevisionDirective | None = None,
+                    scenes: list[int] | None = None) -> Creative:
+    """Render (or incrementally re-render) the plan into `work_dir`; returns the Creative."""
+    work = Path(work_dir)
+    seg_dir = work / SEGMENTS_DIR
+    seg_dir.mkdir(parents=True, exist_ok=True)
+    sb, ctx = plan.storyboard, plan.context
+    warnings: list[str] = []
+    forced = directive_scope(plan, directive, scenes)
+    eff = effective_scenes(plan, product, previous, directive, forced)
+    bounds = frame_bounds([s for s, _ in eff], sb.target_duration_s, ctx.fps)
+    specs = build_specs(plan, product, eff, bounds, warnings)
+
+    rendered_scenes: list[RenderedScene] = []
+    rerendered: list[int] = []
+    for k, spec in enumerate(specs):
+        digest = spec.digest()
+        path = seg_dir / f"scene_{k}_{digest}.mp4"
+        if k in forced or not _segment_ok(path, digest, spec.frames):
+            render_segment(spec, path, warnings)
+            rerendered.append(k)
+        _sidecar(path).write_text(json.dumps({
+            "digest": digest, "frames": spec.frames, "variant": spec.variant,
+            "source": plan.storyboard.scenes[k].model_dump(mode="json"),
+            "scene": spec.scene.model_dump(mode="json"),
+        }, ensure_ascii=False, sort_keys=True))
+        first, n = bounds[k]
+        rendered_scenes.append(RenderedScene(index=k, start_s=first / ctx.fps, end_s=(first + n) / ctx.fps,
+                                             frames=n, digest=digest, path=str(path.resolve())))
+
+    total_frames = sum(n for _, n in bounds)
+    duration = total_frames / ctx.fps
+    st = soundtrack.build_soundtrack(
+        [soundtrack.Cue(s.narration, r.start_s, r.end_s - r.start_s) for (s, _), r in zip(eff, rendered_scenes)],
+        duration, lang=sb.locale or ctx.locale, mood=sb.template, narrate=get_settings().narration,
+        cache_dir=work / AUDIO_DIR)
+    warnings.extend(st.warnings)
+
+    plan_digest = plan.digest()
+    audio_sha = hashlib.sha256(st.samples.tobytes()).hexdigest()[:16]
+    name = hashlib.sha256(
+        json.dumps([plan_digest, audio_sha, [r.digest for r in rendered_scenes]]).encode()).hexdigest()[:12]
+    video = work / f"creative_{name}.mp4"
+    if not video.exists():
+        wav = soundtrack.write_wav(work / AUDIO_DIR / f"soundtrack_{audio_sha}.wav", st.samples, st.sample_rate)
+        silent = work / f".video_{name}.mp4"
+        try:
+            concat_segments([r.path for r in rendered_scenes], silent)
+            mux_audio(silent, wav, video, metadata={
+                "comment": f"{LABEL_TEXT}; generator=NextAds; plan_digest={plan_digest}",
+                "description": f"{LABEL_TEXT} by NextAds (plan {plan_digest})",
+                "title": LABEL_TEXT,
+            })
+        finally:
+            silent.unlink(missing_ok=True)
+    w, h = ctx.size
+    return Creative(
+        video_path=str(video.resolve()), plan_digest=plan_digest, backend=BACKEND, width=w, height=h,
+        fps=ctx.fps, duration_s=duration, frames=total_frames, scenes=rendered_scenes, has_audio=True,
+        narration=st.narration, label=LABEL_TEXT, rerendered=rerendered, warnings=list(dict.fromkeys(warnings)),
+    )

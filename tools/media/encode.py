@@ -1,0 +1,182 @@
+"""numpy frames -> H.264 with the ffmpeg binary shipped by imageio-ffmpeg.
+
+Frames are streamed as raw rgb24 over stdin (never held as a whole video); a writer
+thread feeds the pipe so the caller composes frame n+1 while ffmpeg encodes frame n.
+Also: concatenating per-scene segments without re-encoding, muxing audio, provenance
+metadata, and atomic writes (temp file then rename).
+"""
+
+from __future__ import annotations
+
+import contextlib
+import os
+import queue
+import subprocess
+import threading
+from collections.abc import Iterator, Mapping
+from pathlib import Path
+
+import numpy as np
+
+from nextads.settings import get_settings
+
+# Frames buffered between the composer and the encoder thread (bounded: memory stays flat).
+QUEUE_FRAMES = 6
+AUDIO_BITRATE = "128k"
+AI_LABEL = "AI Created"
+
+
+def ffmpeg_exe() -> str:
+    import imageio_ffmpeg
+
+    return imageio_ffmpeg.get_ffmpeg_exe()
+
+
+def x264_args(preset: str | None = None, crf: int | None = None) -> list[str]:
+    """Encoder parameters shared by every segment so segments concatenate with `-c copy`."""
+    s = get_settings()
+    return ["-c:v", "libx264", "-preset", preset or s.x264_preset, "-crf", str(crf if crf is not None else s.x264_crf),
+            "-pix_fmt", "yuv420p", "-profile:v", "high", "-movflags", "+faststart"]
+
+
+class EncodeError(RuntimeError):
+    """ffmpeg failed; carries the tail of its log."""
+
+
+def _run(cmd: list[str]) -> None:
+    proc = subprocess.run(cmd, stdin=subprocess.DEVNULL, capture_output=True)
+    if proc.returncode != 0:
+        raise EncodeError(f"ffmpeg failed ({proc.returncode}): {proc.stderr.decode(errors='replace')[-1500:]}")
+
+
+class FrameEncoder:
+    """Context manager streaming (h, w, 3) uint8 RGB frames to an H.264 MP4.
+
+    >>> with FrameEncoder(path, (w, h), fps) as enc:
+    ...     for frame in frames: enc.write(frame)
+    """
+
+    def __init__(self, path: str | Path, size: tuple[int, int], fps: float, *,
+                 preset: str | None = None, crf: int | None = None, extra: list[str] | None = None):
+        self.path = Path(path)
+        self.size = size
+        self.fps = fps
+        self.frames = 0
+        w, h = size
+        self._cmd = [ffmpeg_exe(), "-y", "-loglevel", "error", "-f", "rawvideo", "-pix_fmt", "rgb24",
+                     "-s", f"{w}x{h}", "-r", str(fps), "-i", "-", "-an", *x264_args(preset, crf),
+                     "-r", str(fps), *(extra or []), str(self.path)]
+        self._queue: queue.Queue[bytes | None] = queue.Queue(maxsize=QUEUE_FRAMES)
+        self._proc: subprocess.Popen | None = None
+        self._thread: threading.Thread | None = None
+        self._error: BaseException | None = None
+
+    def __enter__(self) -> FrameEncoder:
+        self.path.parent.mkdir(parents=True, exist_ok=True)
+        self._proc = subprocess.Popen(self._cmd, stdin=subprocess.PIPE, stderr=subprocess.PIPE,
+                                      stdout=subprocess.DEVNULL)
+        self._thread = threading.Thread(target=self._pump, name="frame-encoder", daemon=True)
+        self._thread.start()
+        return self
+
+    def _pump(self) -> None:
+        """Writer thread: pipe writes release the GIL, so encoding overlaps composition."""
+        assert self._proc is not None and self._proc.stdin is not None
+        try:
+            while (buf := self._queue.get()) is not None:
+                self._proc.stdin.write(buf)
+        except BaseException as exc:  # noqa: BLE001 - reported on close
+            self._error = exc
+            while self._queue.get() is not None:  # drain so the producer never blocks
+                pass
+
+    def write(self, frame: np.ndarray) -> None:
+        w, h = self.size
+        if frame.shape != (h, w, 3) or frame.dtype != np.uint8:
+            raise ValueError(f"frame must be ({h}, {w}, 3) uint8, got {frame.shape} {frame.dtype}")
+        if self._error is not None:
+            raise EncodeError(f"encoder stopped: {self._error}")
+        # tobytes() copies, so the caller may reuse its frame buffer immediately.
+        self._queue.put(np.ascontiguousarray(frame).tobytes())
+        self.frames += 1
+
+    def __exit__(self, exc_type, exc, tb) -> None:
+        assert self._proc is not None and self._thread is not None
+        self._queue.put(None)
+        self._thread.join()
+        with contextlib.suppress(BrokenPipeError):
+            self._proc.stdin.close()  # type: ignore[union-attr]
+        err = self._proc.stderr.read().decode(errors="replace") if self._proc.stderr else ""
+        code = self._proc.wait()
+        if exc_type is None and (code != 0 or self._error is not None):
+            raise EncodeError(f"ffmpeg failed ({code}): {err[-1500:]} {self._error or ''}")
+
+
+def encode_frames(path: str | Path, frames, size: tuple[int, int], fps: float, **kw) -> int:
+    """Encode an iterable of frames; returns the number written."""
+    with FrameEncoder(path, size, fps, **kw) as enc:
+        for f in frames:
+            enc.write(f)
+    return enc.frames
+
+
+@contextlib.contextmanager
+def atomic_output(dst: str | Path) -> Iterator[Path]:
+    """Yield a temp path beside `dst`; rename it onto `dst` only if the block succeeds."""
+    dst = Path(dst)
+    dst.parent.mkdir(parents=True, exist_ok=True)
+    tmp = dst.with_name(f".{dst.stem}.{os.getpid()}.{threading.get_ident()}.tmp{dst.suffix}")
+    try:
+        yield tmp
+        os.replace(tmp, dst)
+    finally:
+        with contextlib.suppress(FileNotFoundError):
+            tmp.unlink()
+
+
+def _metadata_args(metadata: Mapping[str, str]) -> list[str]:
+    args: list[str] = []
+    for k, v in metadata.items():
+        args += ["-metadata", f"{k}={v}"]
+    return args
+
+
+def concat_segments(segments: list[str | Path], dst: str | Path) -> None:
+    """Join segments encoded with identical parameters, stream-copied (no re-encode)."""
+    dst = Path(dst)
+    listing = dst.with_suffix(".concat.txt")
+    listing.write_text("".join(f"file '{Path(p).resolve().as_posix()}'\n" for p in segments))
+    try:
+        with atomic_output(dst) as tmp:
+            _run([ffmpeg_exe(), "-y", "-loglevel", "error", "-f", "concat", "-safe", "0", "-i", str(listing),
+                  "-c", "copy", "-movflags", "+faststart", str(tmp)])
+    finally:
+        listing.unlink(missing_ok=True)
+
+
+def mux_audio(video: str | Path, audio: str | Path | None, dst: str | Path,
+              metadata: Mapping[str, str] | None = None) -> None:
+    """Copy the video stream, encode `audio` (a WAV) to AAC, set metadata; atomic."""
+    cmd = [ffmpeg_exe(), "-y", "-loglevel", "error", "-i", str(video)]
+    if audio is not None:
+        cmd += ["-i", str(audio), "-map", "0:v:0", "-map", "1:a:0", "-c:a", "aac", "-b:a", AUDIO_BITRATE]
+    cmd += ["-c:v", "copy", "-movflags", "+faststart", *_metadata_args(metadata or {})]
+    with atomic_output(dst) as tmp:
+        _run([*cmd, str(tmp)])
+
+
+def provenance_metadata(provenance: Mapping[str, object]) -> dict[str, str]:
+    """MP4 tags for a provenance record: a visible label word plus the full JSON."""
+    import json
+
+    blob = json.dumps(dict(provenance), sort_keys=True, ensure_ascii=False, default=str)
+    label = str(provenance.get("label", AI_LABEL))
+    return {"comment": f"{label}; provenance={blob}", "description": f"{label} by NextAds", "title": label}
+
+
+def tag_provenance(src: str | Path, dst: str | Path, provenance: Mapping[str, object]) -> Path:
+    """Copy all streams of `src` to `dst` (atomic; may equal `src`) with provenance metadata."""
+    with atomic_output(dst) as tmp:
+        _run([ffmpeg_exe(), "-y", "-loglevel", "error", "-i", str(src), "-map", "0", "-c", "copy",
+              "-movflags", "+faststart", *_metadata_args(provenance_metadata(provenance)), str(tmp)])
+    return Path(dst)
