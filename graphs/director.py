@@ -15,7 +15,9 @@ from langgraph.graph import END, START, StateGraph
 from agents.director import grounding, matching, profile, storyboard
 from agents.director.generic import generic_profile
 from graphs.state import (
-    CreativeState,
+    DirectorInput,
+    DirectorOutput,
+    DirectorState,
     context_of,
     directive_of,
     dump,
@@ -29,12 +31,12 @@ from nextads.settings import get_settings
 DirectorStep = Literal["model_user", "match_product", "write_storyboard", "ground_assets"]
 
 
-def _uses_generic(state: CreativeState) -> bool:
+def _uses_generic(state: DirectorState) -> bool:
     return bool(state.get("generic") or state.get("fallback"))
 
 
 @timed
-def model_user(state: CreativeState) -> dict[str, Any]:
+def model_user(state: DirectorState) -> dict[str, Any]:
     """Director step 1: the structured UserProfile (or the generic one for the baseline)."""
     user = user_of(state)
     if _uses_generic(state):
@@ -44,7 +46,7 @@ def model_user(state: CreativeState) -> dict[str, Any]:
 
 
 @timed
-def match_product(state: CreativeState) -> dict[str, Any]:
+def match_product(state: DirectorState) -> dict[str, Any]:
     """Director step 2: bidirectional user–product matching with a compatibility score."""
     excl = state.get("exclusions", {})
     result = matching.match_product(
@@ -58,7 +60,7 @@ def match_product(state: CreativeState) -> dict[str, Any]:
 
 
 @timed
-def write_storyboard(state: CreativeState) -> dict[str, Any]:
+def write_storyboard(state: DirectorState) -> dict[str, Any]:
     """Director step 3: the scene-level script; a scoped directive rewrites only its scenes."""
     directive = directive_of(state)
     targeted = directive is not None and directive.target == "write_storyboard"
@@ -75,7 +77,7 @@ def write_storyboard(state: CreativeState) -> dict[str, Any]:
 
 
 @timed
-def ground_assets(state: CreativeState) -> dict[str, Any]:
+def ground_assets(state: DirectorState) -> dict[str, Any]:
     """Director step 4: licensed assets and user cues bound to scenes; the reference collage."""
     result = grounding.ground_assets(
         Storyboard.model_validate(state["storyboard"]),
@@ -87,7 +89,7 @@ def ground_assets(state: CreativeState) -> dict[str, Any]:
     return {"grounding": dump(result)}
 
 
-def route_entry(state: CreativeState) -> DirectorStep:
+def route_entry(state: DirectorState) -> DirectorStep:
     """Start at the directive's target step, or at the beginning on a first pass."""
     d = state.get("directive")
     if d and d.get("target") in ("model_user", "match_product", "write_storyboard", "ground_assets"):
@@ -97,7 +99,7 @@ def route_entry(state: CreativeState) -> DirectorStep:
 
 def build_director() -> Any:
     """Compile the Director subgraph (it shares the creative loop's state)."""
-    g = StateGraph(CreativeState)
+    g = StateGraph(DirectorState, input_schema=DirectorInput, output_schema=DirectorOutput)
     g.add_node("model_user", model_user)
     g.add_node("match_product", match_product)
     g.add_node("write_storyboard", write_storyboard)

@@ -80,6 +80,41 @@ class CreativeState(CreativeInput, total=False):
     outcome: dict[str, Any]
 
 
+class DirectorInput(TypedDict, total=False):
+    """What the Director subgraph reads from the loop (no accumulating lists: a subgraph
+    that returned the parent's whole ``timings`` would duplicate it through the reducer)."""
+
+    task: str
+    user: dict[str, Any]
+    product: dict[str, Any]
+    context: dict[str, Any]
+    work_dir: str
+    generic: bool
+    fallback: bool
+    directive: dict[str, Any] | None
+    exclusions: dict[str, list[str]]
+    round: int
+    # Previous artifacts, for scoped revisions.
+    profile: dict[str, Any]
+    match: dict[str, Any]
+    storyboard: dict[str, Any]
+    grounding: dict[str, Any]
+
+
+class DirectorOutput(TypedDict, total=False):
+    """What the Director subgraph hands back to the loop."""
+
+    profile: dict[str, Any]
+    match: dict[str, Any]
+    storyboard: dict[str, Any]
+    grounding: dict[str, Any]
+    timings: Annotated[list[dict[str, Any]], operator.add]
+
+
+class DirectorState(DirectorInput, DirectorOutput, total=False):
+    pass
+
+
 # -- typed views of the JSON state ------------------------------------------------
 
 

@@ -130,7 +130,7 @@ def cmd_plan(args: argparse.Namespace) -> int:
                  "context": context.model_dump(mode="json"), "work_dir": work, "max_rounds": 0,
                  "generic": args.preset == "generic"}
         values = build_director().invoke(state)
-        plan = plan_of(values)
+        plan = plan_of({**state, **values})
         if args.out:  # keep the collage next to the plan when asked
             out = Path(args.out)
             out.mkdir(parents=True, exist_ok=True)
