@@ -7,8 +7,8 @@ from datetime import date
 
 import pytest
 
-from agents.verifier.compliance import check_compliance as run_checks
-from agents.verifier.compliance import load_rule_packs, select_packs
+from tools.compliance.checks import check_compliance as run_checks
+from tools.compliance.checks import load_rule_packs, select_packs
 from nextads.schemas import HistoryItem, UserData
 from tools.compliance import check_compliance
 from verifier_fixtures import make_plan, make_product, render_ad, scene

@@ -26,7 +26,7 @@ import cv2
 import numpy as np
 from PIL import Image
 
-from agents.verifier.texts import TextSpan, creative_texts, normalize
+from tools.compliance.texts import TextSpan, creative_texts, normalize
 from nextads.providers.embeddings import similarity
 from nextads.schemas import Creative, CreativePlan, Evidence, Finding, Product, Scene, Severity
 from tools.media.image_analysis import palette_distance, weighted_kmeans

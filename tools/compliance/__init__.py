@@ -1,9 +1,9 @@
 """``check_compliance`` tool: rule packs, rights and AI-label checks → findings.
 
 The Verifier calls this tool through ``.invoke(...)`` (an LLM agent can bind the same
-tool). The checks themselves live in :mod:`agents.verifier.compliance` (imported when
-the tool runs, so importing ``tools`` never pulls in the agents package); this module
-only turns JSON-ish arguments into the pydantic models and findings back into JSON.
+tool). The checks live in :mod:`tools.compliance.checks`, the rule packs (data) in
+``rules/``; this module only turns JSON-ish arguments into the pydantic models and
+findings back into JSON.
 """
 
 from __future__ import annotations
@@ -17,6 +17,7 @@ from langchain_core.tools import tool
 from nextads.errors import InputError
 from nextads.schemas import CreativePlan, Product, UserData
 from tools.assets import load_product_file
+from tools.compliance.checks import check_compliance as run_checks
 
 
 def _load_json(value: str | dict[str, Any], what: str) -> dict[str, Any]:
@@ -59,8 +60,6 @@ def check_compliance(
     Returns:
         A list of Finding objects (check, track, passed, severity, score, message, evidence).
     """
-    from agents.verifier.compliance import check_compliance as run_checks
-
     plan_m = CreativePlan.model_validate(_load_json(plan, "plan"))
     product_m = load_product_file(product) if isinstance(product, str) else Product.model_validate(product)
     user_m = UserData.model_validate(_load_json(user, "user")) if user is not None else None

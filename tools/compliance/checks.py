@@ -8,7 +8,7 @@ What is checked, and how:
   ``context.policies`` selects packs by name; ``"default"`` selects all. A rule marked
   ``unless_supported`` (superlatives) is waived when the matched phrase appears in one of
   the product's verified facts. Patterns run over every narration / on-screen text /
-  CTA / title of the storyboard (:mod:`agents.verifier.texts`), so each hit carries its
+  CTA / title of the storyboard (:mod:`tools.compliance.texts`), so each hit carries its
   scene and time range. One finding per violated rule (all its hits as evidence), and
   one passed finding per clean pack.
 - **Licences** (always): every product asset referenced by the storyboard or the
@@ -45,7 +45,7 @@ from pathlib import Path
 import cv2
 import numpy as np
 
-from agents.verifier.texts import TextSpan, creative_texts, normalize
+from tools.compliance.texts import TextSpan, creative_texts, normalize
 from nextads.schemas import CreativePlan, Evidence, Finding, Product, Severity, UserData
 from tools.assets import rejection_reason
 
