@@ -181,6 +181,9 @@ class Interest(_Model):
     keywords: list[str] = Field(default_factory=list)
     summary: str = ""
     evidence: list[str] = Field(default_factory=list)  # history item ids
+    # Share of this theme's items that mention each brand: a brand is central to the
+    # interest (a brand fandom, not a category interest) when its share is high.
+    brand_share: dict[str, float] = Field(default_factory=dict)
 
 
 class PresentationStyle(_Model):
