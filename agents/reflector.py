@@ -48,7 +48,8 @@ ROUTES: tuple[Route, ...] = (
     Route(("fairness", "stereotyp"), "write_storyboard", "plan", None, "stereotyping language"),
     Route(("claim", "deceptive", "superlative", "safety", "policy"), "write_storyboard", "plan", None,
           "a statement is not supported by the product's verified facts or breaks policy"),
-    Route(("personaliz",), "match_product", "plan", None, "the creative does not reflect the user"),
+    Route(("personaliz",), "write_storyboard", "plan", None,
+          "the creative does not reflect the user (the bridge is not in the story)"),
     Route(("visib", "product_alignment", "brand", "logo"), "producer", "execution", "rerender",
           "the product or brand is not visible where the plan shows it"),
     Route(("duration", "aspect", "fps", "resolution", "context"), "producer", "execution", "retime",
@@ -125,6 +126,10 @@ def directive_for(finding: Finding, plan: CreativePlan, tried: Sequence[Revision
         edit=edit if target == "producer" else None,  # type: ignore[arg-type]
         remove_text=texts if target in ("write_storyboard", "match_product") else [],
     )
+    if target == "write_storyboard" and "personaliz" in finding.check.lower():
+        # Tell the story through the user's interest: re-hook with a personal hook type.
+        d.hook_type = _personal_hook(plan.storyboard.hook_type)
+        d.scope = d.scope or [s.index for s in plan.storyboard.scenes if s.purpose == "hook"]
     if target == "match_product":
         d.exclude_interests = _interests_touching(texts, plan)
     if target == "model_user" and any(k in finding.check.lower() for k in ("privacy", "sensitive")):
@@ -182,6 +187,15 @@ def feedback_directives(feedback: Feedback, plan: CreativePlan) -> list[Revision
 
 
 _HOOKS = ("question", "bold_claim", "scenario", "pov", "curiosity", "problem")
+
+
+# Hook types that open on the viewer's own interest or situation.
+PERSONAL_HOOKS = ("scenario", "pov", "problem")
+
+
+def _personal_hook(current: str) -> str:
+    return next(h for h in (*PERSONAL_HOOKS[PERSONAL_HOOKS.index(current) + 1:], *PERSONAL_HOOKS)
+                if h != current) if current in PERSONAL_HOOKS else PERSONAL_HOOKS[0]
 
 
 def _next_hook(current: str) -> str:

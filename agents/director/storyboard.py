@@ -128,6 +128,7 @@ TONE_WEIGHT = 1.0
 DENSITY_BONUS = 0.5  # high information density favours fact-led hooks
 # Hooks that need something personal to say; a generic creative never uses them.
 PERSONAL_HOOKS = {"pov", "scenario", "problem"}
+PERSONAL_VALUES = {"interest", "scenario", "need"}  # template values that come from the user
 
 # Narrative forms that need the user's interest to make sense, and opening body beats per form.
 NARRATIVES_NEEDING_INTEREST = {"day_in_life", "story"}
@@ -595,8 +596,12 @@ def render_line(plan: _Plan, templates: Sequence[dict[str, str]], values: dict[s
     optional = {"connective"}
     available = {k for k, v in values.items() if v} | optional
     usable = [t for t in templates if (_placeholders(t["text"]) | _placeholders(t["narration"])) <= available]
-    for k in range(len(usable)):
-        tpl = usable[(variant + k) % len(usable)]
+    # A personalised plan tells its lines through the user's interest whenever a template can:
+    # rotating variants on a revision must not drift to a generic line.
+    personal = [t for t in usable if (_placeholders(t["text"]) | _placeholders(t["narration"])) & PERSONAL_VALUES]
+    groups = [personal, [t for t in usable if t not in personal]] if values.get("interest") else [usable]
+    ordered = [g[(variant + k) % len(g)] for g in groups if g for k in range(len(g))]
+    for tpl in ordered:
         text = _fill(plan, tpl["text"], values, MAX_ON_SCREEN_WORDS)
         narration = _fill(plan, tpl["narration"], values, MAX_NARRATION_WORDS)
         if text is not None and narration is not None:
