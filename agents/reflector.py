@@ -42,8 +42,10 @@ class Route:
 # First match wins; order = most specific first.
 ROUTES: tuple[Route, ...] = (
     Route(("label",), "producer", "execution", "rerender", "the AI Created label must be visible on every frame"),
-    Route(("licen", "rights", "expired"), "ground_assets", "plan", None, "an asset is not licensed for this platform/date"),
     Route(("trademark", "competitor"), "match_product", "plan", None, "the creative leans on a third-party brand"),
+    Route(("licen", "expired"), "ground_assets", "plan", None, "an asset is not licensed for this platform/date"),
+    Route(("audio", "voice", "music"), "producer", "execution", "rerender", "the soundtrack is not licensed"),
+    Route(("rights",), "write_storyboard", "plan", None, "the text implies an endorsement we hold no rights to"),
     Route(("privacy", "sensitive"), "write_storyboard", "plan", None, "the text reveals or implies sensitive data"),
     Route(("fairness", "stereotyp"), "write_storyboard", "plan", None, "stereotyping language"),
     Route(("claim", "deceptive", "superlative", "safety", "policy"), "write_storyboard", "plan", None,
@@ -156,7 +158,9 @@ def feedback_directives(feedback: Feedback, plan: CreativePlan) -> list[Revision
     duration = feedback.duration_s or sb.target_duration_s
     out: list[RevisionDirective] = []
     if feedback.skip_time_s is not None and feedback.skip_time_s <= HOOK_WINDOW_S:
-        hook = [s.index for s in sb.scenes if s.start_s < HOOK_WINDOW_S]
+        # The hook: hook scenes and scenes lying mostly inside the first seconds.
+        hook = [s.index for s in sb.scenes
+                if s.purpose == "hook" or min(s.end_s, HOOK_WINDOW_S) - s.start_s >= s.duration_s / 2]
         out.append(RevisionDirective(
             target="write_storyboard", level="plan", scope=hook, time_range=(0.0, HOOK_WINDOW_S),
             instruction="rewrite only the 0–3 s hook with a different hook type; keep the rest",

@@ -7,7 +7,7 @@ import pytest
 
 from tools.compositor.layers import Overlay
 from tools.compositor.layout import layout_for
-from tools.compositor.motion import camera_matrix, plate_size
+from tools.compositor.motion import camera_window, plate_size, view
 from tools.media import audio
 from tools.media.encode import FrameEncoder
 from tools.media.fonts import font
@@ -63,13 +63,22 @@ def test_safe_zone_keeps_captions_out_of_feed_chrome():
 def test_camera_moves_and_stays_inside_plate(camera):
     size = (72, 128)
     plate = plate_size(size, camera, 0.2)
-    m0, m1 = camera_matrix(camera, 0.0, size, plate), camera_matrix(camera, 1.0, size, plate)
-    assert not np.allclose(m0, m1)
-    for m in (m0, m1):  # the frame's corners map inside the plate: no border smear
-        inv = np.linalg.inv(np.vstack([m, [0, 0, 1]]))
-        for x, y in ((0, 0), (size[0], size[1])):
-            px, py, _ = inv @ [x, y, 1]
-            assert -0.5 <= px <= plate[0] + 0.5 and -0.5 <= py <= plate[1] + 0.5
+    windows = [camera_window(camera, u, size, plate) for u in np.linspace(0, 1, 9)]
+    assert windows[0] != windows[-1]
+    for x0, y0, cw, ch in windows:  # always a crop inside the plate: no border smear
+        assert x0 >= 0 and y0 >= 0 and x0 + cw <= plate[0] and y0 + ch <= plate[1]
+        assert cw >= size[0] and ch >= size[1]  # never upscaled past the plate's detail
+        assert abs(cw / ch - size[0] / size[1]) < 0.03  # never stretched
+    if camera in ("push_in", "pull_out"):
+        centres = {(2 * x0 + cw, 2 * y0 + ch) for x0, y0, cw, ch in windows}
+        assert centres == {plate}  # zooms stay centred: no wobble
+        widths = [cw for _, _, cw, _ in windows]
+        assert widths == sorted(widths, reverse=camera == "push_in")
+    rgb = np.random.default_rng(1).integers(0, 256, (plate[1], plate[0], 3), dtype=np.uint8)
+    out = np.empty((size[1], size[0], 3), np.uint8)
+    x0, y0, cw, ch = windows[-1 if camera == "push_in" else 0]
+    if (cw, ch) == size:  # a frame-sized window is an exact copy of the plate crop
+        assert np.array_equal(view(rgb, windows[-1 if camera == "push_in" else 0], out), rgb[y0:y0 + ch, x0:x0 + cw])
 
 
 def test_music_bed_is_deterministic_quiet_and_exact_length():
@@ -101,3 +110,17 @@ def test_soundtrack_disabled_narration_warns():
 def test_encoder_rejects_wrong_frame_shape(tmp_path):
     with pytest.raises(ValueError), FrameEncoder(tmp_path / "x.mp4", (32, 16), 8) as enc:
         enc.write(np.zeros((32, 16, 3), np.uint8))  # (h, w) swapped
+
+
+def test_fit_text_condenses_before_breaking_the_line_budget_and_never_drops_words():
+    from tools.media.text_render import fit_text
+
+    text = "Keeps tea hot for twelve hours, every single day"
+    style = TextStyle(size=60, weight="black", max_lines=2, min_size=56)
+    lines, fnt = fit_text(text, style, 640)
+    assert " ".join(lines) == text and len(lines) == 2
+    assert fnt.size >= 56 and fnt.getlength(max(lines, key=fnt.getlength)) <= 640
+    # A text no cut can fit keeps every word (more lines) instead of being truncated.
+    long = " ".join(["unbelievably"] * 12)
+    lines, _ = fit_text(long, style, 640)
+    assert " ".join(lines) == long and len(lines) > 2

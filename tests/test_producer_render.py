@@ -195,3 +195,111 @@ def test_generate_video_tool_accepts_demo_product_id(tmp_path):
 
     pid = DEMO_PRODUCT_IDS[0]
     assert _load_product(pid).product_id == pid == _load_product(f"demo:{pid}").product_id
+
+
+def test_visuals_come_from_the_grounding_binding(assets, tmp_path):
+    """Grounding replaced the storyboard's 'hero' (say its licence expired) with 'side' and
+    bound a cue: the renderer shows the binding, and the binding is part of the digest."""
+    from nextads.schemas import SceneBinding
+
+    folder, product = assets
+    plan = make_plan(product, folder, size=SIZE, fps=FPS, duration=DURATION)
+    assert plan.storyboard.scenes[1].asset_refs == ["hero"]
+    stale = specs_for(plan, product)
+    assert [v.ref for v in stale[1].visuals] == ["hero"]  # no binding: storyboard refs
+
+    bindings = [SceneBinding(scene_index=1, asset_ids=["side"], cue_ids=["c1"])]
+    grounded = plan.model_copy(update={"grounding": plan.grounding.model_copy(update={"bindings": bindings})})
+    specs = specs_for(grounded, product)
+    assert [(v.kind, v.ref) for v in specs[1].visuals] == [("cue", "cue:c1"), ("product", "side")]
+    assert specs[1].own_digest() != stale[1].own_digest()
+    # Scenes without a binding keep their storyboard refs (and their digests).
+    assert [v.ref for v in specs[0].visuals] == ["cue:c1"] and specs[0].digest() == stale[0].digest()
+    # The cue is shown full bleed: the frame's left edge shows the cue photo's sky, not the
+    # template background, and the product inset is the bound 'side' (a red disc), not 'hero'.
+    bound, plain = SceneRenderer(specs[1]).content(0).astype(int), SceneRenderer(stale[1]).content(0).astype(int)
+    edge = (slice(SIZE[1] // 3, SIZE[1] // 2), slice(0, 6))
+    assert np.abs(bound[edge] - plain[edge]).mean() > 20
+    red = (bound[..., 0] > 180) & (bound[..., 1] < 120) & (bound[..., 2] < 100)
+    assert red.sum() > 100 and not ((plain[..., 0] > 180) & (plain[..., 1] < 120) & (plain[..., 2] < 100)).sum() > 100
+
+    # A re-grounding alone (storyboard unchanged) re-renders the re-bound scene and the one
+    # that slides in from it; scene 0 is reused as is.
+    first = produce(plan, product, tmp_path)
+    second = produce(grounded, product, tmp_path, previous=first)
+    assert second.rerendered == [1, 2]
+    assert second.scenes[0].path == first.scenes[0].path
+
+
+def _portrait_spec(assets, tmp_path, template, refs, text, size=(720, 1280)):
+    """A single body scene at phone resolution showing a square product photo."""
+    from PIL import Image
+
+    from nextads.schemas import Asset, License
+
+    folder, product = assets
+    square = tmp_path / "square.png"
+    Image.new("RGB", (400, 400), (200, 40, 40)).save(square)
+    product = product.model_copy(update={"assets": [*product.assets, Asset(
+        id="square", kind="image", path=str(square), license=License(holder="Acme"))]})
+    texts = [("body", text, text, refs, "static", "cut"), ("cta", "Get yours", "Get yours", ["hero"], "static", "cut")]
+    plan = make_plan(product, folder, size=size, fps=FPS, duration=2.0, n_scenes=2, template=template, texts=texts)
+    return specs_for(plan, product)[0]
+
+
+@pytest.mark.parametrize("template", ["calm", "energetic", "playful"])
+def test_portrait_product_is_the_hero_and_caption_is_phone_readable(assets, tmp_path, template):
+    from tools.compositor.layout import PORTRAIT
+
+    spec = _portrait_spec(assets, tmp_path, template, ["square"], "Keeps tea hot for twelve hours, every day")
+    r = SceneRenderer(spec)
+    frame = r.content(spec.frames - 1)
+    red = (frame[..., 0] > 170) & (frame[..., 1] < 80) & (frame[..., 2] < 80)
+    cols = np.nonzero(red.sum(axis=0) > 20)[0]
+    share = (cols.max() - cols.min() + 1) / 720
+    assert 0.72 <= share <= 0.88, share  # hero: ~75-85 % of the frame width
+    rows = np.nonzero(red.sum(axis=1) > 20)[0]
+    assert abs((cols.max() - cols.min()) - (rows.max() - rows.min())) <= 3  # square stays square
+    # Caption: inside the safe zone, at most two lines, cap height >= ~40 px.
+    x, y = r.caption_xy
+    ch, cw = r.caption.shape[:2]
+    assert y >= 1280 * PORTRAIT.top and y + ch <= 1280 * (1 - PORTRAIT.bottom) and 0 <= x and x + cw <= 720
+    from tools.media.text_render import fit_text
+
+    lines, fnt = fit_text(spec.scene.on_screen_text, r._caption_style(), r.layout.caption[2] - r.layout.caption[0])
+    top, bottom = fnt.getbbox("H")[1], fnt.getbbox("H")[3]
+    assert len(lines) <= 2 and bottom - top >= 39
+
+
+def test_cue_scene_is_full_bleed_with_product_inset(assets, tmp_path):
+    spec = _portrait_spec(assets, tmp_path, "calm", ["cue:c1", "square"], "Your morning")
+    frame = SceneRenderer(spec).content(0)
+    red = (frame[..., 0] > 170) & (frame[..., 1] < 80) & (frame[..., 2] < 80)
+    cols = np.nonzero(red.sum(axis=0) > 10)[0]
+    assert 0.3 <= (cols.max() - cols.min()) / 720 <= 0.6  # the product is an inset
+    # The cue photo (a blue-green sky gradient) fills the frame edge to edge.
+    assert frame[400, :20, 2].mean() > frame[400, :20, 0].mean() + 30
+
+
+def test_landscape_puts_product_left_and_caption_right(assets, tmp_path):
+    spec = _portrait_spec(assets, tmp_path, "energetic", ["square"], "Hot for 12 hours", size=(1280, 720))
+    r = SceneRenderer(spec)
+    frame = r.content(spec.frames - 1)
+    red = (frame[..., 0] > 170) & (frame[..., 1] < 80) & (frame[..., 2] < 80)
+    cols = np.nonzero(red.sum(axis=0) > 20)[0]
+    assert cols.max() <= 1280 * 0.56 and (cols.min() + cols.max()) / 2 < 1280 * 0.35
+    assert r.caption_xy[0] >= 1280 * 0.55
+
+
+def test_still_scene_repeats_its_settled_frame(assets, tmp_path):
+    spec = _portrait_spec(assets, tmp_path, "calm", ["square"], "Hot", size=SIZE)
+    frames = [f.copy() for f in SceneRenderer(spec).frames()]
+    assert not np.array_equal(frames[0], frames[-1])  # the caption fades in ...
+    assert np.array_equal(frames[-2], frames[-1])  # ... then the frame holds
+    bare = SceneRenderer(spec)
+    assert np.array_equal(frames[-1], _with_label(bare, bare.content(spec.frames - 1)))
+
+
+def _with_label(r, frame):
+    r.label.blend_onto(frame, *r.label_xy)
+    return frame

@@ -8,6 +8,7 @@ with two saturating OpenCV ops (no float conversion of the frame).
 from __future__ import annotations
 
 import zlib
+from functools import lru_cache
 from pathlib import Path
 
 import cv2
@@ -18,8 +19,18 @@ from tools.compositor.palette import RGB, Palette, mix
 
 SHADOW_ALPHA = 110
 SHADOW_OFFSET = 0.35  # shadow drop as a fraction of its blur radius
-BACKDROP_DIM = 0.72  # full-bleed photos are darkened so captions read
-STICKER_COUNT = 7
+BACKDROP_TOP_SHADE = 0.35  # full-bleed photos are shaded under the label row ...
+BACKDROP_BOTTOM_SHADE = 0.45  # ... and towards the caption zone so both read
+DECODE_CACHE = 32  # decoded source images kept (a storyboard reuses a handful)
+RESIZE_GAP = 3.0  # Pillow's reducing_gap: box-reduce first, then Lanczos; visually the same
+SUBJECT_PROBE = 256  # the subject is located on a thumbnail this many pixels across
+SUBJECT_TOLERANCE = 28  # grey levels a pixel must differ from the backdrop to be subject
+SUBJECT_MARGIN = 0.08  # air kept around the subject when trimming a photo's backdrop
+BORDER_COLOUR = (250, 250, 247, 255)  # inset cards and sticker rims
+BLOB_COUNT = 5
+CONFETTI_COUNT = 26
+BLUR_DOWNSCALE = 8  # blurred backdrops are blurred at 1/8 size: same look, 60x cheaper
+BLUR_DIM = 0.5  # ... and darkened so the product and captions carry the frame
 
 
 # ---------------------------------------------------------------------------
@@ -28,10 +39,19 @@ STICKER_COUNT = 7
 
 
 def load_rgba(path: str | Path) -> Image.Image | None:
-    """An image file (or a video's first frame) as RGBA; None when unreadable."""
+    """An image file (or a video's first frame) as RGBA; None when unreadable. Decoded
+    once per file version and shared: callers must not modify the image in place."""
     p = Path(path)
-    if not p.exists():
+    try:
+        st = p.stat()
+    except OSError:
         return None
+    return _decode_rgba(str(p.resolve()), st.st_mtime_ns, st.st_size)
+
+
+@lru_cache(maxsize=DECODE_CACHE)
+def _decode_rgba(path: str, mtime_ns: int, size: int) -> Image.Image | None:
+    p = Path(path)
     try:
         with Image.open(p) as im:
             return im.convert("RGBA")
@@ -44,32 +64,88 @@ def load_rgba(path: str | Path) -> Image.Image | None:
         return Image.fromarray(cv2.cvtColor(frame, cv2.COLOR_BGR2RGBA))
 
 
+def _resized(im: Image.Image, w: int, h: int) -> Image.Image:
+    """Lanczos when shrinking (box-reduced first), bicubic when enlarging: the same look
+    for a fraction of the time."""
+    if w > im.width:
+        return im.resize((w, h), Image.BICUBIC)
+    return im.resize((w, h), Image.LANCZOS, reducing_gap=RESIZE_GAP)
+
+
 def contain(im: Image.Image, box_w: int, box_h: int) -> Image.Image:
     """Scale to fit inside the box keeping the aspect ratio (never stretched)."""
     s = min(box_w / im.width, box_h / im.height)
-    return im.resize((max(1, round(im.width * s)), max(1, round(im.height * s))), Image.LANCZOS)
+    return _resized(im, max(1, round(im.width * s)), max(1, round(im.height * s)))
 
 
 def cover(im: Image.Image, w: int, h: int) -> Image.Image:
     """Scale to fill the box keeping the aspect ratio, centre-cropping the overflow."""
     s = max(w / im.width, h / im.height)
-    r = im.resize((max(w, round(im.width * s)), max(h, round(im.height * s))), Image.LANCZOS)
+    r = _resized(im, max(w, round(im.width * s)), max(h, round(im.height * s)))
     x, y = (r.width - w) // 2, (r.height - h) // 2
     return r.crop((x, y, x + w, y + h))
+
+
+def subject_box(im: Image.Image, tolerance: int = SUBJECT_TOLERANCE) -> tuple[int, int, int, int]:
+    """Bounding box of what differs from the photo's backdrop (the median corner colour)."""
+    f = min(1.0, SUBJECT_PROBE / max(im.size))
+    probe = im.convert("RGB").resize((max(1, round(im.width * f)), max(1, round(im.height * f))), Image.BOX)
+    arr = np.asarray(probe, np.int16)
+    h, w = arr.shape[:2]
+    k = max(1, min(w, h) // 50)
+    corners = np.concatenate([arr[:k, :k].reshape(-1, 3), arr[:k, -k:].reshape(-1, 3),
+                              arr[-k:, :k].reshape(-1, 3), arr[-k:, -k:].reshape(-1, 3)])
+    diff = np.abs(arr - np.median(corners, axis=0)).max(axis=2) > tolerance
+    ys, xs = np.nonzero(diff)
+    if len(xs) == 0:
+        return 0, 0, im.width, im.height
+    return (int(xs.min() / f), int(ys.min() / f), min(im.width, int(np.ceil((xs.max() + 1) / f))),
+            min(im.height, int(np.ceil((ys.max() + 1) / f))))
+
+
+def frame_subject(im: Image.Image, box_w: int, box_h: int, margin: float = SUBJECT_MARGIN) -> Image.Image:
+    """Crop a product photo's plain backdrop towards the box's aspect ratio, never into the
+    subject (kept with `margin` of its size around it): the product then fills the box
+    instead of shrinking to fit the photo's empty border. Never stretches."""
+    if not is_opaque(im):
+        return im  # cut-outs have no backdrop to trim
+    w, h = im.size
+    target = box_w / max(1, box_h)
+    x0, y0, x1, y1 = subject_box(im)
+    mx, my = (x1 - x0) * margin, (y1 - y0) * margin
+    x0, y0, x1, y1 = max(0, x0 - mx), max(0, y0 - my), min(w, x1 + mx), min(h, y1 + my)
+    if w / h < target:  # too tall for the box: trim top and bottom
+        ch = max(y1 - y0, w / target)
+        cy = min(max((y0 + y1) / 2, ch / 2), h - ch / 2)
+        crop = (0, round(cy - ch / 2), w, round(cy + ch / 2))
+    else:  # too wide: trim the sides
+        cw = max(x1 - x0, h * target)
+        cx = min(max((x0 + x1) / 2, cw / 2), w - cw / 2)
+        crop = (round(cx - cw / 2), 0, round(cx + cw / 2), h)
+    return im.crop(crop) if crop != (0, 0, w, h) else im
 
 
 def is_opaque(im: Image.Image) -> bool:
     return im.getchannel("A").getextrema()[0] >= 250
 
 
-def card(im: Image.Image, box_w: int, box_h: int, radius_frac: float, shadow_px: int) -> Image.Image:
+def card(im: Image.Image, box_w: int, box_h: int, radius_frac: float, shadow_px: int,
+         border_px: int = 0) -> Image.Image:
     """A product image fitted into the box as a card: rounded corners when it is a
-    rectangular photo (cut-outs keep their silhouette) and a soft drop shadow."""
+    rectangular photo (cut-outs keep their silhouette), an optional light border (insets)
+    and a soft drop shadow. The image fills the box; the shadow spills `2 * shadow_px`
+    beyond it (the canvas is that much larger on every side)."""
     pad = shadow_px * 2
-    fitted = contain(im, max(1, box_w - 2 * pad), max(1, box_h - 2 * pad))
-    if is_opaque(fitted):
-        mask = Image.new("L", fitted.size, 0)
+    inner_w, inner_h = max(1, box_w - 2 * border_px), max(1, box_h - 2 * border_px)
+    fitted = contain(frame_subject(im, inner_w, inner_h), inner_w, inner_h)
+    opaque = is_opaque(fitted)
+    if opaque:
         r = round(min(fitted.size) * radius_frac)
+        if border_px > 0:
+            framed = Image.new("RGBA", (fitted.width + 2 * border_px, fitted.height + 2 * border_px), BORDER_COLOUR)
+            framed.paste(fitted, (border_px, border_px))
+            fitted, r = framed, r + border_px
+        mask = Image.new("L", fitted.size, 0)
         ImageDraw.Draw(mask).rounded_rectangle((0, 0, fitted.width - 1, fitted.height - 1), radius=r, fill=255)
         fitted.putalpha(mask)
     canvas = Image.new("RGBA", (fitted.width + 2 * pad, fitted.height + 2 * pad), (0, 0, 0, 0))
@@ -82,6 +158,18 @@ def card(im: Image.Image, box_w: int, box_h: int, radius_frac: float, shadow_px:
         canvas = shadow
     canvas.alpha_composite(fitted, (pad, pad))
     return canvas
+
+
+def glow(w: int, h: int, colour: RGB, strength: float) -> Image.Image:
+    """A soft pool of light (an elliptical radial fade of `colour`): set behind a product it
+    reads as studio lighting."""
+    ys = np.linspace(-1, 1, h, dtype=np.float32)[:, None]
+    xs = np.linspace(-1, 1, w, dtype=np.float32)[None, :]
+    a = np.clip(1 - np.sqrt(xs * xs + ys * ys), 0, 1) ** 1.6 * (255 * strength)
+    rgba = np.empty((h, w, 4), np.uint8)
+    rgba[..., :3] = colour
+    rgba[..., 3] = a.astype(np.uint8)
+    return Image.fromarray(rgba)
 
 
 # ---------------------------------------------------------------------------
@@ -104,66 +192,139 @@ def _rng(seed_text: str) -> np.random.Generator:
     return np.random.default_rng(zlib.crc32(seed_text.encode()))
 
 
+def _star(cx: float, cy: float, r: float) -> list[tuple[float, float]]:
+    pts = []
+    for j in range(10):
+        ang = np.pi / 2 + j * np.pi / 5
+        rr = r if j % 2 == 0 else r * 0.45
+        pts.append((cx + rr * np.cos(ang), cy - rr * np.sin(ang)))
+    return pts
+
+
 def draw_accents(img: Image.Image, kind: str, pal: Palette, seed: str) -> None:
     """Template accents drawn into the background image in place."""
     w, h = img.size
     layer = Image.new("RGBA", img.size, (0, 0, 0, 0))
     d = ImageDraw.Draw(layer)
     rng = _rng(seed)
-    if kind == "diagonal_bands":
-        # Two bold diagonal bands: motion and energy even in a still frame.
-        for k, (pos, width, alpha) in enumerate(((0.25, 0.16, 150), (0.72, 0.07, 190))):
-            x = pos * w + rng.uniform(-0.05, 0.05) * w
-            bw = width * w
-            col = pal.accent if k == 0 else mix(pal.accent, (255, 255, 255), 0.5)
-            d.polygon([(x - h * 0.5, h), (x - h * 0.5 + bw, h), (x + h * 0.5 + bw, 0), (x + h * 0.5, 0)],
+    if kind == "diagonal_bars":
+        # Brand-colour bars slashing across the top-left and bottom-right corners: energy in
+        # a still frame, clear of the product in the middle.
+        for k, (pos, width, alpha) in enumerate(((0.08, 0.10, 230), (0.2, 0.025, 255), (0.9, 0.07, 220))):
+            cy = pos * h + rng.uniform(-0.02, 0.02) * h
+            bw = width * h
+            col = pal.accent if k != 1 else mix(pal.accent, (255, 255, 255), 0.55)
+            slope = 0.35 * w
+            d.polygon([(0, cy + slope), (w, cy - slope), (w, cy - slope + bw), (0, cy + slope + bw)],
                       fill=(*col, alpha))
     elif kind == "hairline":
         # One thin line and lots of space.
-        y = round(h * rng.uniform(0.2, 0.3))
-        d.line([(w * 0.12, y), (w * 0.88, y)], fill=(*pal.ink, 60), width=max(1, w // 360))
-    elif kind == "stickers":
-        # Rounded blobs, rings and stars in bright colours.
-        colours = [pal.accent, mix(pal.secondary, (255, 255, 255), 0.3), mix(pal.accent, (255, 230, 90), 0.5)]
-        for i in range(STICKER_COUNT):
+        y = round(h * rng.uniform(0.2, 0.24))
+        d.line([(w * 0.12, y), (w * 0.88, y)], fill=(*pal.ink, 50), width=max(1, w // 360))
+    elif kind == "confetti":
+        # Small bright confetti pieces: strips, dots and stars.
+        colours = [pal.accent, mix(pal.secondary, (255, 255, 255), 0.2), (255, 214, 64), (255, 255, 255)]
+        for i in range(CONFETTI_COUNT):
             cx, cy = rng.uniform(0, w), rng.uniform(0, h)
-            r = rng.uniform(0.04, 0.12) * min(w, h)
-            col = colours[i % len(colours)]
+            r = rng.uniform(0.012, 0.03) * w
+            col = (*colours[i % len(colours)], 235)
             shape = i % 3
             if shape == 0:
-                d.ellipse((cx - r, cy - r, cx + r, cy + r), fill=(*col, 170))
+                ang = rng.uniform(0, np.pi)
+                dx, dy = np.cos(ang) * r * 1.6, np.sin(ang) * r * 1.6
+                d.line([(cx - dx, cy - dy), (cx + dx, cy + dy)], fill=col, width=max(2, round(r * 0.7)))
             elif shape == 1:
-                d.ellipse((cx - r, cy - r, cx + r, cy + r), outline=(*col, 200), width=max(2, round(r * 0.25)))
+                d.ellipse((cx - r * 0.6, cy - r * 0.6, cx + r * 0.6, cy + r * 0.6), fill=col)
             else:
-                pts = []
-                for j in range(10):
-                    ang = np.pi / 2 + j * np.pi / 5
-                    rr = r if j % 2 == 0 else r * 0.45
-                    pts.append((cx + rr * np.cos(ang), cy - rr * np.sin(ang)))
-                d.polygon(pts, fill=(*col, 190))
+                d.polygon(_star(cx, cy, r * 1.2), fill=col)
     img.alpha_composite(layer)
 
 
-def background(w: int, h: int, style: str, pal: Palette, accents: str, seed: str) -> Image.Image:
-    """The template's palette background with its accents, as an RGBA image."""
-    if style == "diagonal":
-        arr = gradient(w, h, pal.primary, mix(pal.secondary, (0, 0, 0), 0.15), 60)
-    elif style == "sticker":
-        arr = gradient(w, h, mix(pal.primary, (255, 255, 255), 0.1), pal.secondary, 110)
-    else:  # soft
-        arr = gradient(w, h, mix(pal.primary, (255, 255, 255), 0.35), pal.primary, 90)
+def add_grain(arr: np.ndarray, strength: float, seed: str) -> np.ndarray:
+    """Paper texture: soft mottling plus fine grain, +-`strength` grey levels, in place."""
+    if strength <= 0:
+        return arr
+    h, w = arr.shape[:2]
+    rng = _rng(seed + ":grain")
+    mottle = cv2.resize(rng.normal(0, 1, (max(2, h // 24), max(2, w // 24))).astype(np.float32), (w, h),
+                        interpolation=cv2.INTER_CUBIC)
+    fine = rng.normal(0, 1, (h, w)).astype(np.float32)
+    noise = (mottle * 0.4 + fine * 0.6) * strength
+    arr[..., :3] = np.clip(arr[..., :3].astype(np.float32) + noise[..., None], 0, 255).astype(np.uint8)
+    return arr
+
+
+def blobs(img: Image.Image, pal: Palette, seed: str) -> None:
+    """Large soft bright blobs in the palette colours (the playful background), in place."""
+    w, h = img.size
+    rng = _rng(seed + ":blobs")
+    layer = Image.new("RGBA", img.size, (0, 0, 0, 0))
+    d = ImageDraw.Draw(layer)
+    colours = [pal.accent, mix(pal.secondary, (255, 255, 255), 0.25), (255, 214, 64), mix(pal.primary, (255, 255, 255), 0.5)]
+    for i in range(BLOB_COUNT):
+        # Blobs hug the edges and corners so the centre stays clear for the product.
+        cx = rng.choice([rng.uniform(-0.1, 0.2), rng.uniform(0.8, 1.1)]) * w
+        cy = rng.uniform(0.0, 1.0) * h
+        rx, ry = rng.uniform(0.18, 0.32) * w, rng.uniform(0.14, 0.26) * w
+        d.ellipse((cx - rx, cy - ry, cx + rx, cy + ry), fill=(*colours[i % len(colours)], 210))
+    img.alpha_composite(layer.filter(ImageFilter.GaussianBlur(max(1, w // 120))))
+
+
+def blurred_photo(im: Image.Image, w: int, h: int, dim: float = BLUR_DIM) -> np.ndarray:
+    """A full-bleed, heavily blurred and darkened copy of a photo (RGB array)."""
+    small_w, small_h = max(4, w // BLUR_DOWNSCALE), max(4, h // BLUR_DOWNSCALE)
+    small = np.asarray(cover(im.convert("RGB"), small_w, small_h), np.uint8)
+    small = cv2.GaussianBlur(small, (0, 0), max(1.0, small_w / 40))
+    big = cv2.resize(small, (w, h), interpolation=cv2.INTER_CUBIC)
+    return cv2.convertScaleAbs(big, alpha=dim)
+
+
+def background(w: int, h: int, style: str, pal: Palette, accents: str, seed: str, *,
+               photo: Image.Image | None = None, grain: float = 0.0) -> Image.Image:
+    """The template's background with its accents, as an RGBA image. "blurred_photo" uses
+    `photo` (the scene's own image or the user's cue) and falls back to a bold gradient."""
+    if style == "blurred_photo" and photo is not None:
+        arr = blurred_photo(photo, w, h)
+    elif style == "blurred_photo":
+        arr = gradient(w, h, mix(pal.primary, (0, 0, 0), 0.35), mix(pal.secondary, (0, 0, 0), 0.55), 60)
+    elif style == "blobs":
+        arr = gradient(w, h, mix(pal.primary, (255, 255, 255), 0.2), mix(pal.secondary, (255, 255, 255), 0.1), 110)
+    else:  # soft: light at the top, the user's tint settling towards the bottom
+        arr = gradient(w, h, mix(pal.primary, (255, 255, 255), 0.35), mix(pal.primary, pal.secondary, 0.6), 90)
+    arr = add_grain(arr, grain, seed)
     img = Image.fromarray(arr).convert("RGBA")
+    if style == "blobs":
+        blobs(img, pal, seed)
     draw_accents(img, accents, pal, seed)
     return img
 
 
 def backdrop_photo(im: Image.Image, w: int, h: int) -> Image.Image:
-    """A user-preferred photo as a full-bleed, slightly dimmed backdrop, darker at the bottom
-    where captions sit."""
-    bg = cover(im, w, h).convert("RGB")
-    arr = np.asarray(bg, np.float32) * BACKDROP_DIM
-    ramp = np.linspace(1.0, 0.7, h, dtype=np.float32)[:, None, None]
-    return Image.fromarray((arr * ramp).clip(0, 255).astype(np.uint8)).convert("RGBA")
+    """A user-preferred photo as a full-bleed backdrop (cover-crop), darkened only at the
+    top (label row) and towards the bottom, where captions sit."""
+    arr = np.asarray(cover(im, w, h).convert("RGB"), np.float32)
+    ys = np.linspace(0, 1, h, dtype=np.float32)
+    ramp = 1 - BACKDROP_TOP_SHADE * np.clip(1 - ys / 0.2, 0, 1) - BACKDROP_BOTTOM_SHADE * np.clip((ys - 0.45) / 0.55, 0, 1)
+    return Image.fromarray((arr * ramp[:, None, None]).clip(0, 255).astype(np.uint8)).convert("RGBA")
+
+
+def sticker(rgba: np.ndarray, border_px: int, tilt_deg: float) -> np.ndarray:
+    """A caption block as a sticker: a light rim following its plate, turned by `tilt_deg`."""
+    if border_px <= 0 and not tilt_deg:
+        return rgba
+    im = Image.fromarray(rgba)
+    if border_px > 0:
+        pad = border_px + 1
+        a = np.pad(np.where(rgba[..., 3] > 40, 255, 0).astype(np.uint8), pad)
+        k = cv2.getStructuringElement(cv2.MORPH_ELLIPSE, (2 * border_px + 1, 2 * border_px + 1))
+        rim_a = Image.fromarray(cv2.dilate(a, k))
+        out = Image.new("RGBA", rim_a.size, BORDER_COLOUR[:3] + (0,))
+        out.putalpha(rim_a)
+        out.alpha_composite(im, (pad, pad))
+        im = out
+    if tilt_deg:
+        im = im.rotate(tilt_deg, resample=Image.BICUBIC, expand=True)
+    return np.asarray(im, np.uint8).copy()
 
 
 # ---------------------------------------------------------------------------

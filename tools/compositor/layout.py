@@ -15,13 +15,18 @@ class Margins:
     top: float
     bottom: float
     side: float
-    caption_share: float = 0.30  # the caption zone is this bottom share of the safe area
+    caption_share: float = 0.24  # the caption zone is this bottom share of the safe area (2 lines)
 
 
 PORTRAIT = Margins(top=0.12, bottom=0.20, side=0.06)
-SQUARE = Margins(top=0.08, bottom=0.14, side=0.06)
-LANDSCAPE = Margins(top=0.07, bottom=0.11, side=0.05, caption_share=0.24)
+SQUARE = Margins(top=0.08, bottom=0.14, side=0.06, caption_share=0.28)
+LANDSCAPE = Margins(top=0.07, bottom=0.11, side=0.05)
 GAP = 0.02  # spacing between stacked elements, fraction of the frame height
+# The product may reach past the text margins: only this share of the width stays clear.
+PRODUCT_EDGE = 0.04
+# Landscape: product on the left (this share of the width), caption column on the right.
+SIDE_PRODUCT_SHARE = 0.55
+SIDE_GUTTER = 0.03
 
 
 Box = tuple[int, int, int, int]  # x0, y0, x1, y1
@@ -44,7 +49,8 @@ class Layout:
     safe: Box  # where nothing important is covered by platform UI
     badge_row: Box  # label (left) and logo (right)
     card: Box  # where product images go
-    caption: Box  # where captions go (their bottom edge is anchored to this box's bottom)
+    caption: Box  # where captions go (centred in this box)
+    side_by_side: bool = False  # landscape: product left, caption right
 
     @property
     def scale(self) -> float:
@@ -60,7 +66,13 @@ def layout_for(size: tuple[int, int]) -> Layout:
     badge_h = round(min(w, h) * 0.07)
     gap = round(h * GAP)
     badge = (sx0, sy0, sx1, sy0 + badge_h)
+    edge = round(w * PRODUCT_EDGE)
+    if m is LANDSCAPE:
+        split = round(w * SIDE_PRODUCT_SHARE)
+        card = (edge, badge[3] + gap, split, sy1)
+        caption = (split + round(w * SIDE_GUTTER), badge[3] + gap, sx1, sy1)
+        return Layout(size=size, safe=safe, badge_row=badge, card=card, caption=caption, side_by_side=True)
     cap_top = sy1 - round((sy1 - sy0) * m.caption_share)
     caption = (sx0, cap_top, sx1, sy1)
-    card = (sx0, badge[3] + gap, sx1, cap_top - gap)
+    card = (edge, badge[3] + gap, w - edge, cap_top - gap)
     return Layout(size=size, safe=safe, badge_row=badge, card=card, caption=caption)

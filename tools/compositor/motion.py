@@ -1,9 +1,11 @@
 """Camera motion, easing, caption entrances and scene transitions.
 
 The camera is a view window moving over a pre-composed scene plate slightly larger than
-the frame; each frame is one `cv2.warpAffine` of the plate with the window's matrix
-(sub-pixel, so slow moves do not judder). Transitions blend the incoming scene with the
-outgoing scene's last frame over a few frames.
+the frame. Pans and tilts move a frame-sized window by whole pixels, so a frame is a plain
+copy of a plate crop; zooms resize a centred crop whose size keeps the plate's parity, so
+the centre never wobbles. Both are 4-40x cheaper than a full-frame warpAffine, and at
+ultrafast encoding the camera is most of the composition cost. Transitions blend the
+incoming scene with the outgoing scene's last frame over a few frames.
 """
 
 from __future__ import annotations
@@ -67,33 +69,50 @@ def plate_size(size: tuple[int, int], camera: str, amplitude: float) -> tuple[in
     return w, round(h * (1 + amplitude * PAN_SHARE))  # tilts
 
 
-def camera_matrix(camera: str, u: float, size: tuple[int, int], plate: tuple[int, int]) -> np.ndarray:
-    """Affine map plate -> frame for eased progress u in [0, 1].
+Window = tuple[int, int, int, int]  # x0, y0, width, height of the plate crop
+
+
+def _same_parity(v: float, ref: int, lo: int, hi: int) -> int:
+    """`v` rounded to the nearest integer with the parity of `ref`, clamped to [lo, hi]."""
+    n = round((v - ref) / 2) * 2 + ref
+    return max(lo, min(hi, n))
+
+
+def camera_window(camera: str, u: float, size: tuple[int, int], plate: tuple[int, int]) -> Window:
+    """The plate crop shown at eased progress u in [0, 1] (resized to the frame if larger).
 
     push_in: the view shrinks from the whole plate to a frame-sized centre window;
     pull_out: the reverse; pans/tilts slide a frame-sized window across the plate.
     """
     w, h = size
     pw, ph = plate
-    if camera in ("push_in", "pull_out"):
+    if camera in ("push_in", "pull_out") and (pw, ph) != (w, h):
         zoom = u if camera == "push_in" else 1 - u
-        view_w = pw + (w - pw) * zoom
-        k = w / view_w
-        x0 = (pw - view_w) / 2
-        y0 = (ph - view_w * h / w) / 2
-        return np.float32([[k, 0, -k * x0], [0, k, -k * y0]])
-    dx = dy = 0.0
+        cw = _same_parity(pw + (w - pw) * zoom, pw, w + (pw - w) % 2, pw)
+        ch = _same_parity(cw * h / w, ph, h + (ph - h) % 2, ph)
+        return (pw - cw) // 2, (ph - ch) // 2, cw, ch
+    dx, dy = (pw - w) // 2, (ph - h) // 2
     if camera == "pan_right":  # camera moves right: content slides left
-        dx = (pw - w) * u
+        dx = round((pw - w) * u)
     elif camera == "pan_left":
-        dx = (pw - w) * (1 - u)
+        dx = round((pw - w) * (1 - u))
     elif camera == "tilt_down":
-        dy = (ph - h) * u
+        dy = round((ph - h) * u)
     elif camera == "tilt_up":
-        dy = (ph - h) * (1 - u)
+        dy = round((ph - h) * (1 - u))
+    return dx, dy, w, h
+
+
+def view(plate: np.ndarray, window: Window, out: np.ndarray) -> np.ndarray:
+    """Write the plate crop `window` into the frame buffer `out` (copy or resize)."""
+    x0, y0, cw, ch = window
+    crop = plate[y0:y0 + ch, x0:x0 + cw]
+    h, w = out.shape[:2]
+    if (cw, ch) == (w, h):
+        np.copyto(out, crop)
     else:
-        dx, dy = (pw - w) / 2, (ph - h) / 2
-    return np.float32([[1, 0, -dx], [0, 1, -dy]])
+        cv2.resize(crop, (w, h), dst=out, interpolation=cv2.INTER_LINEAR)
+    return out
 
 
 def caption_state(anim: str, t: float, anim_s: float, delay_s: float, travel_px: int) -> tuple[float, float, float]:
@@ -132,9 +151,11 @@ def apply_transition(kind: str, prev: np.ndarray, cur: np.ndarray, p: float, out
         out[:, w - shift:] = prev[:, w - 1:w]
         out[:, x:] = cur[:, : w - x]
     elif kind == "zoom":
+        # The incoming scene starts enlarged: its centre crop, resized up to the frame.
         s = ZOOM_IN_START + (1 - ZOOM_IN_START) * p
-        m = cv2.getRotationMatrix2D((w / 2, h / 2), 0, s)
-        zoomed = cv2.warpAffine(cur, m, (w, h), flags=cv2.INTER_LINEAR, borderMode=cv2.BORDER_REFLECT)
+        cw, ch = min(w, round(w / s)), min(h, round(h / s))
+        zoomed = cv2.resize(cur[(h - ch) // 2:(h - ch) // 2 + ch, (w - cw) // 2:(w - cw) // 2 + cw], (w, h),
+                            interpolation=cv2.INTER_LINEAR)
         cv2.addWeighted(prev, 1 - p, zoomed, p, 0, dst=out)
     else:
         out[:] = cur

@@ -67,8 +67,31 @@ class Palette:
         return mix(self.primary, (0, 0, 0), 0.55)
 
 
-def resolve_palette(hexes: list[str], saturation: float = 1.0, lighten: float = 0.0) -> Palette:
-    """Creative palette from hex colours (most preferred first), treated for the template."""
+# How far the background gradient travels towards the user's first supporting colour.
+SUPPORT_TINT = 0.5
+
+
+def grounded_palette(hexes: list[str], saturation: float = 1.0, lighten: float = 0.0) -> Palette:
+    """Creative palette from the grounding's role-ordered palette
+    ``[lead accent, background, text, *supporting]``: the user's background tinted towards
+    their first own colour, the brand's lead colour kept exact as the accent (identity)."""
+    lead, bg, text, *support = (hex_to_rgb(h) for h in hexes)
+    assert lead is not None and bg is not None and text is not None
+    tint = next((c for c in support if c is not None), lead)
+    primary = _treat(bg, min(1.0, saturation), lighten * 0.5)
+    secondary = _treat(mix(bg, tint, SUPPORT_TINT), max(1.0, saturation), lighten * 0.5)
+    accent = lead
+    if abs(luminance(accent) - luminance(primary)) < 0.08:  # too close to the background
+        accent = mix(accent, (0, 0, 0) if luminance(primary) > 0.5 else (255, 255, 255), 0.45)
+    return Palette(primary, secondary, accent, text_on(mix(primary, secondary, 0.5)))
+
+
+def resolve_palette(hexes: list[str], saturation: float = 1.0, lighten: float = 0.0, *,
+                    roles: bool = False) -> Palette:
+    """Creative palette from hex colours (most preferred first), treated for the template;
+    `roles`: the colours are a grounding palette in role order (see `grounded_palette`)."""
+    if roles and len(hexes) >= MIN_COLOURS and all(hex_to_rgb(h) for h in hexes[:MIN_COLOURS]):
+        return grounded_palette(hexes, saturation, lighten)
     colours = [c for c in (hex_to_rgb(h) for h in hexes) if c is not None]
     for fb in FALLBACK_PALETTE:
         if len(colours) >= MIN_COLOURS:

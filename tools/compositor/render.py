@@ -17,14 +17,20 @@ the plan's version of the scene does not change (a Director rewrite starts it af
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
 import json
 import re
+from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
 
-from nextads.schemas import Creative, CreativePlan, Product, RenderedScene, RevisionDirective, Scene
+import numpy as np
+
+from nextads.schemas import (
+    Creative, CreativePlan, Product, RenderedScene, RevisionDirective, Scene, SceneBinding,
+)
 from nextads.settings import get_settings
 from tools.compositor.scene import LABEL_TEXT, SceneRenderer, SceneSpec, Visual
 from tools.media import audio as soundtrack
@@ -108,7 +114,16 @@ def _sidecar(segment: str | Path) -> Path:
     return Path(segment).with_suffix(".json")
 
 
-def _prior_state(previous: Creative | None, k: int, plan_scene: Scene) -> _Prior | None:
+def scene_source(plan: CreativePlan, k: int) -> dict:
+    """What the Director decided for scene k: the storyboard scene and its grounding binding.
+    A change to either (a rewrite, a re-grounding) starts the scene's edits afresh."""
+    scene = plan.storyboard.scenes[k]
+    binding = scene_binding(plan, scene.index)
+    return {"scene": scene.model_dump(mode="json"),
+            "binding": binding.model_dump(mode="json") if binding is not None else None}
+
+
+def _prior_state(previous: Creative | None, k: int, source: dict) -> _Prior | None:
     """The edited state of scene k in the previous pass, if the plan's scene is unchanged."""
     if previous is None or k >= len(previous.scenes):
         return None
@@ -117,18 +132,19 @@ def _prior_state(previous: Creative | None, k: int, plan_scene: Scene) -> _Prior
         data = json.loads(side.read_text())
     except (OSError, ValueError):
         return None
-    if data.get("source") != plan_scene.model_dump(mode="json"):
+    if data.get("source") != source:
         return None
     return _Prior(Scene.model_validate(data["scene"]), int(data.get("variant", 0)))
 
 
 def effective_scenes(plan: CreativePlan, product: Product, previous: Creative | None,
                      directive: RevisionDirective | None, forced: set[int]) -> list[tuple[Scene, int]]:
-    """(scene as it will be rendered, variant) for every scene of the plan."""
+    """(scene as it will be rendered, variant) for every scene of the plan; the scene's
+    asset refs are its grounded visual sources, so edits such as trim act on those."""
     out = []
     for k, s in enumerate(plan.storyboard.scenes):
-        prior = _prior_state(previous, k, s)
-        scene, variant = (prior.scene, prior.variant) if prior else (s, 0)
+        prior = _prior_state(previous, k, scene_source(plan, k))
+        scene, variant = (prior.scene, prior.variant) if prior else (grounded_scene(s, plan), 0)
         if directive is not None and directive.target == "producer" and k in forced:
             scene, variant = apply_edit(scene, variant, directive, product)
         out.append((scene, variant))
@@ -159,9 +175,34 @@ def file_sha(path: str) -> str:
     return _sha_of(str(p.resolve()), st.st_mtime_ns, st.st_size)
 
 
+def scene_binding(plan: CreativePlan, index: int) -> SceneBinding | None:
+    """The grounding's binding for scene `index`, if grounding bound it."""
+    return next((b for b in plan.grounding.bindings if b.scene_index == index), None)
+
+
+def visual_refs(scene: Scene, plan: CreativePlan) -> list[str]:
+    """The scene's visual sources: the grounding's binding when there is one (it replaces
+    assets whose licences expired and resolves cue fallbacks), else the storyboard's refs.
+
+    The reference collage is a grounding artifact, not a licensed asset, so bindings never
+    list it; a scene that asked for it keeps it.
+    """
+    binding = scene_binding(plan, scene.index)
+    if binding is None:
+        return list(scene.asset_refs)
+    collage = ["collage"] if "collage" in scene.asset_refs else []
+    return [*(f"cue:{c}" for c in binding.cue_ids), *collage, *binding.asset_ids]
+
+
+def grounded_scene(scene: Scene, plan: CreativePlan) -> Scene:
+    """The plan's scene with its asset refs replaced by its grounded visual sources."""
+    refs = visual_refs(scene, plan)
+    return scene if refs == scene.asset_refs else scene.model_copy(update={"asset_refs": refs})
+
+
 def resolve_visuals(scene: Scene, plan: CreativePlan, product: Product, warnings: list[str]) -> tuple[Visual, ...]:
-    """Asset refs -> files: product assets, "collage", "cue:<id>". Unlicensed or unknown refs
-    are skipped with a warning (never shown)."""
+    """Grounded asset refs (see `grounded_scene`) -> files: product assets, "collage",
+    "cue:<id>". Unlicensed or unknown refs are skipped with a warning (never shown)."""
     g = plan.grounding
     out = []
     for ref in scene.asset_refs:
@@ -213,9 +254,9 @@ def build_specs(plan: CreativePlan, product: Product, scenes: list[tuple[Scene, 
     for k, ((scene, variant), (_, n)) in enumerate(zip(scenes, bounds)):
         spec = SceneSpec(
             scene=scene, frames=n, fps=ctx.fps, size=ctx.size, template=sb.template, palette=palette,
-            locale=sb.locale or ctx.locale, visuals=resolve_visuals(scene, plan, product, warnings),
+            locale=sb.locale or ctx.locale, palette_roles=bool(plan.grounding.palette), visuals=resolve_visuals(scene, plan, product, warnings),
             logo=logo, product_name=product.name, slogan=product.slogan, cta=sb.cta, variant=variant,
-            label=LABEL_TEXT,
+            label=LABEL_TEXT, binding=scene_binding(plan, scene.index),
         )
         # The first scene always opens on a cut: its first frame is the thumbnail and the hook.
         if k > 0 and scene.transition != "cut":
@@ -224,19 +265,54 @@ def build_specs(plan: CreativePlan, product: Product, scenes: list[tuple[Scene, 
     return specs
 
 
-def render_segment(spec: SceneSpec, path: Path, warnings: list[str]) -> None:
-    """Encode one scene (with the transition from its predecessor) to `path`, atomically."""
-    prev_last = None
-    if spec.prev is not None:
-        prev = SceneRenderer(spec.prev, [])
-        prev_last = prev.content(spec.prev.frames - 1).copy()
-    renderer = SceneRenderer(spec, warnings)
-    with atomic_output(path) as tmp:
-        with FrameEncoder(tmp, spec.size, spec.fps) as enc:
-            for frame in renderer.frames(prev_last):
-                enc.write(frame)
+def _finish_segment(stack: contextlib.ExitStack, enc: FrameEncoder, spec: SceneSpec) -> None:
+    """Wait for the segment's encoder, then move the file into place (closer thread)."""
+    with stack:
         if enc.frames != spec.frames:
             raise RuntimeError(f"scene {spec.scene.index}: wrote {enc.frames} frames, expected {spec.frames}")
+
+
+def render_segments(specs: list[SceneSpec], jobs: list[tuple[int, Path]], warnings: list[str]) -> None:
+    """Encode scenes `jobs` ((index, path), in timeline order), each with the transition
+    from its predecessor, atomically.
+
+    Pipelined: a segment's ffmpeg starts before its scene is prepared (encoder start-up
+    overlaps plate building), its end-of-stream flush is awaited by a closer thread while
+    the next scene is prepared and composed, and the last frame a transition needs is kept
+    from the scene just rendered instead of preparing that scene again. (Preparing the
+    next scene on a worker thread was measured slower: GIL contention with composition.)
+    """
+    last_frames: dict[int, np.ndarray] = {}
+    pending: list[Future] = []
+    with ThreadPoolExecutor(max_workers=1, thread_name_prefix="segment-closer") as closer:
+        try:
+            for k, path in jobs:
+                spec = specs[k]
+                prev_last = None
+                if spec.prev is not None:
+                    prev_last = last_frames.pop(k - 1, None)
+                    if prev_last is None:
+                        prev_last = SceneRenderer(spec.prev, []).content(spec.prev.frames - 1)
+                with contextlib.ExitStack() as stack:
+                    tmp = stack.enter_context(atomic_output(path))
+                    enc = stack.enter_context(FrameEncoder(tmp, spec.size, spec.fps))
+                    renderer = SceneRenderer(spec, warnings)  # while ffmpeg starts up
+                    for frame in renderer.frames(prev_last):
+                        enc.write(frame)
+                    if k + 1 < len(specs) and specs[k + 1].prev is not None:
+                        last_frames[k] = renderer.content(spec.frames - 1)
+                    pending.append(closer.submit(_finish_segment, stack.pop_all(), enc, spec))
+        finally:
+            for f in pending:
+                f.exception()  # let every encoder settle before surfacing the first failure
+    for f in pending:
+        f.result()
+
+
+def render_segment(spec: SceneSpec, path: Path, warnings: list[str]) -> None:
+    """Encode one scene (with the transition from its predecessor) to `path`, atomically."""
+    render_segments([spec], [(0, path)], warnings) if spec.prev is None else \
+        render_segments([spec.prev, spec], [(1, path)], warnings)
 
 
 def _segment_ok(path: Path, digest: str, frames: int) -> bool:
@@ -261,17 +337,17 @@ def render_creative(plan: CreativePlan, product: Product, work_dir: str | Path, 
     bounds = frame_bounds([s for s, _ in eff], sb.target_duration_s, ctx.fps)
     specs = build_specs(plan, product, eff, bounds, warnings)
 
+    paths = [seg_dir / f"scene_{k}_{spec.digest()}.mp4" for k, spec in enumerate(specs)]
+    rerendered = [k for k, spec in enumerate(specs)
+                  if k in forced or not _segment_ok(paths[k], spec.digest(), spec.frames)]
+    render_segments(specs, [(k, paths[k]) for k in rerendered], warnings)
+
     rendered_scenes: list[RenderedScene] = []
-    rerendered: list[int] = []
     for k, spec in enumerate(specs):
-        digest = spec.digest()
-        path = seg_dir / f"scene_{k}_{digest}.mp4"
-        if k in forced or not _segment_ok(path, digest, spec.frames):
-            render_segment(spec, path, warnings)
-            rerendered.append(k)
+        digest, path = spec.digest(), paths[k]
         _sidecar(path).write_text(json.dumps({
             "digest": digest, "frames": spec.frames, "variant": spec.variant,
-            "source": plan.storyboard.scenes[k].model_dump(mode="json"),
+            "source": scene_source(plan, k),
             "scene": spec.scene.model_dump(mode="json"),
         }, ensure_ascii=False, sort_keys=True))
         first, n = bounds[k]

@@ -88,5 +88,5 @@ def make_plan(product: Product, folder: Path, *, size=(144, 256), fps: int = 8, 
         match=MatchResult(compatibility=0.8, threshold=0.35),
         storyboard=Storyboard(scenes=scenes, target_duration_s=duration, template=template, locale=locale,
                               cta="Shop now"),
-        grounding=Grounding(cues=[cue], palette=["#1f5fa0", "#f2a541", "#ffffff"]),
+        grounding=Grounding(cues=[cue], palette=["#1f5fa0", "#f4efe6", "#1b1b1e", "#f2a541"]),
     )

@@ -1,9 +1,11 @@
 """One scene: its inputs (`SceneSpec`, hashed into the segment digest) and its renderer.
 
-`SceneRenderer` composes everything static once — the plate (background, accents, product
-cards or the end card) and the RGBA overlays (caption, logo, CTA button, "AI Created"
-label) — then yields frames: one warpAffine of the plate for the camera, the caption's
-entrance, the transition from the previous scene, and the label on top of every frame.
+`SceneRenderer` composes everything static once — the plate (background, accents, the
+product hero or the user's cue with a product inset, or the end card) and the RGBA overlays
+(caption, logo, CTA button, "AI Created" label) — then yields frames: a crop (or resized
+crop) of the plate for the camera, the caption's entrance, the transition from the previous
+scene, and the label on top of every frame. Once a still scene has settled (caption in,
+no pulsing button) its frame is composed once and repeated.
 """
 
 from __future__ import annotations
@@ -17,10 +19,10 @@ from dataclasses import dataclass, field, replace
 import numpy as np
 from PIL import Image
 
-from nextads.schemas import Scene
+from nextads.schemas import Scene, SceneBinding
 from tools.compositor import motion
 from tools.compositor.layers import (
-    Overlay, backdrop_photo, background, card, contain, load_rgba, scaled_rgba,
+    Overlay, backdrop_photo, background, card, contain, glow, load_rgba, scaled_rgba, sticker,
 )
 from tools.compositor.layout import Layout, layout_for
 from tools.compositor.palette import Palette, mix, resolve_palette, text_on
@@ -28,14 +30,21 @@ from tools.compositor.templates import Template, get_template
 from tools.media.text_render import TextStyle, render_pill, render_text, scaled
 
 # Bump when the renderer's output changes for the same inputs: invalidates cached segments.
-RENDERER_VERSION = "compositor-1"
+RENDERER_VERSION = "compositor-2"
 LABEL_TEXT = "AI Created"
-LABEL_SIZE = 20  # px at 720 wide
+LABEL_SIZE = 24  # px at 720 wide
 LOGO_HEIGHT_SHARE = 1.0  # of the badge row
 VARIANT_DAMPING = 0.5  # each forced re-render halves the camera amplitude ...
 VARIANT_CARD_GROWTH = 0.05  # ... and enlarges the product card a little
 TYPOGRAPHIC_CAPTION = 1.35  # caption scale in scenes without any visual
-CARD_GAP = 0.04  # between two cards, fraction of the box
+SECOND_CARD_SHARE = 0.42  # a second product image: an inset this share of the hero's size
+CUE_INSET_WIDTH = 0.5  # product inset over a full-bleed user cue, fraction of the frame width
+CUE_INSET_HEIGHT = 0.6  # ... and at most this share of the product box's height
+INSET_BORDER = 0.012  # light border around insets, fraction of the frame width
+SIDE_HERO_FILL = 0.94  # landscape: the hero fills this share of the left column
+GLOW_SPREAD = (1.6, 1.35)  # the light pool behind the hero, relative to the hero's size
+END_PRODUCT_WIDTH = 0.8  # end-card product, fraction of the safe width ...
+END_PRODUCT_HEIGHT = 0.34  # ... and of the safe height
 DEFAULT_CTA = "Learn more"
 END_NAME_SIZE = 64
 END_SLOGAN_SIZE = 34
@@ -65,6 +74,7 @@ class SceneSpec:
     template: str
     palette: tuple[str, ...]
     locale: str
+    palette_roles: bool = False  # `palette` is the grounding's role-ordered palette
     visuals: tuple[Visual, ...] = ()
     logo: Visual | None = None
     product_name: str = ""
@@ -72,6 +82,7 @@ class SceneSpec:
     cta: str = ""
     variant: int = 0
     label: str = LABEL_TEXT
+    binding: SceneBinding | None = None  # the grounding's binding the visuals came from
     prev: SceneSpec | None = field(default=None, compare=False)
 
     @property
@@ -84,9 +95,10 @@ class SceneSpec:
         scene = self.scene.model_dump(mode="json", exclude={"start_s"})
         key = {
             "version": RENDERER_VERSION, "scene": scene, "frames": self.frames, "fps": self.fps,
-            "size": list(self.size), "template": self.template, "palette": list(self.palette),
+            "size": list(self.size), "template": self.template, "palette": list(self.palette), "palette_roles": self.palette_roles,
             "locale": self.locale, "visuals": [(v.kind, v.ref, v.sha) for v in self.visuals],
             "logo": self.logo.sha if self.logo else None, "variant": self.variant, "label": self.label,
+            "binding": self.binding.model_dump(mode="json") if self.binding is not None else None,
         }
         if self.is_end_card:
             key.update(product_name=self.product_name, slogan=self.slogan, cta=self.cta)
@@ -114,7 +126,8 @@ class SceneRenderer:
         self.spec = spec
         self.warnings = warnings if warnings is not None else []
         self.tpl: Template = get_template(spec.template)
-        self.pal: Palette = resolve_palette(list(spec.palette), self.tpl.saturation, self.tpl.lighten)
+        self.pal: Palette = resolve_palette(list(spec.palette), self.tpl.saturation, self.tpl.lighten,
+                                                roles=spec.palette_roles)
         self.layout: Layout = layout_for(spec.size)
         self.lang = spec.locale
         self.amplitude = self.tpl.motion_amplitude * VARIANT_DAMPING ** spec.variant
@@ -132,6 +145,7 @@ class SceneRenderer:
         self.logo_xy = (0, 0)
         self.plate = self._build_plate()
         self._static_view: np.ndarray | None = None
+        self._settled: np.ndarray | None = None  # the repeated frame of a settled still scene
         self._caption_full = Overlay(self.caption) if self.caption is not None else None
         self.label, self.label_xy = self._build_label()
 
@@ -149,30 +163,67 @@ class SceneRenderer:
                 out.append(im)
         return out
 
-    def _background(self) -> Image.Image:
+    def _background(self, products: list[Image.Image], cues: list[Image.Image]) -> Image.Image:
+        """The user's cue full bleed when the scene has one, else the template background
+        ("blurred_photo" blurs the scene's own product image)."""
         pw, ph = self.plate_wh
+        if cues:
+            return backdrop_photo(cues[0], pw, ph)
         seed = f"{self.spec.template}:{self.spec.scene.index}"
-        backdrops = [] if self.spec.is_end_card else self._images(("cue",))
-        if backdrops:
-            return backdrop_photo(backdrops[0], pw, ph)
-        return background(pw, ph, self.tpl.background, self.pal, self.tpl.accents, seed)
+        return background(pw, ph, self.tpl.background, self.pal, self.tpl.accents, seed,
+                          photo=products[0] if products else None, grain=self.tpl.grain)
 
-    def _place_cards(self, plate: Image.Image, images: list[Image.Image], box: tuple[int, int, int, int]) -> None:
-        """Up to two product cards side by side (or stacked in a tall box), centred in `box`."""
+    def _hero_box(self, box: tuple[int, int, int, int]) -> tuple[int, int]:
+        """Size the hero may take: the template's share of the frame width (of the left
+        column side by side), never more than the product box."""
         x0, y0, x1, y1 = box
-        fill = min(0.98, self.tpl.card_fill + VARIANT_CARD_GROWTH * self.spec.variant)
-        bw, bh = (x1 - x0) * fill, (y1 - y0) * fill
-        images = images[:2]
-        n = len(images)
-        tall = bh > bw
-        shadow = round(self.spec.size[0] * self.tpl.card_shadow)
-        for i, im in enumerate(images):
-            cw = bw if tall else (bw - (n - 1) * bw * CARD_GAP) / n
-            ch = (bh - (n - 1) * bh * CARD_GAP) / n if tall else bh
-            c = card(im, round(cw), round(ch), self.tpl.card_radius, shadow)
-            cx = x0 + (x1 - x0) / 2 + (0 if tall or n == 1 else (i - (n - 1) / 2) * (cw + bw * CARD_GAP))
-            cy = y0 + (y1 - y0) / 2 + ((i - (n - 1) / 2) * (ch + bh * CARD_GAP) if tall and n > 1 else 0)
-            plate.alpha_composite(c, (round(cx - c.width / 2 + self.offset[0]), round(cy - c.height / 2 + self.offset[1])))
+        grow = VARIANT_CARD_GROWTH * self.spec.variant
+        if self.layout.side_by_side:
+            share = min(1.0, SIDE_HERO_FILL + grow)
+            return round((x1 - x0) * share), round((y1 - y0) * share)
+        width = min(x1 - x0, round(self.spec.size[0] * min(0.95, self.tpl.card_fill + grow)))
+        return width, y1 - y0
+
+    def _paste(self, plate: Image.Image, im: Image.Image, cx: float, cy: float) -> None:
+        """Alpha-composite `im` centred on frame point (cx, cy), in plate coordinates."""
+        plate.alpha_composite(im, (round(cx - im.width / 2 + self.offset[0]), round(cy - im.height / 2 + self.offset[1])))
+
+    def _place_hero(self, plate: Image.Image, images: list[Image.Image], box: tuple[int, int, int, int]) -> None:
+        """The product as the hero: as large as the template allows, in a pool of soft light
+        with a drop shadow; a second image overlaps its lower right corner as an inset."""
+        x0, y0, x1, y1 = box
+        bw, bh = self._hero_box(box)
+        w = self.spec.size[0]
+        shadow = round(w * self.tpl.card_shadow)
+        hero = card(images[0], bw, bh, self.tpl.card_radius, shadow)
+        hw, hh = hero.width - 4 * shadow, hero.height - 4 * shadow  # the image itself
+        cx, cy = (x0 + x1) / 2, (y0 + y1) / 2
+        if len(images) > 1:  # leave room for the inset's overhang
+            cx -= bw * SECOND_CARD_SHARE * 0.12
+        if self.tpl.card_glow > 0:
+            light = mix(self.pal.primary, (255, 255, 255), 0.8)
+            self._paste(plate, glow(round(hw * GLOW_SPREAD[0]), round(hh * GLOW_SPREAD[1]), light,
+                                    self.tpl.card_glow), cx, cy)
+        self._paste(plate, hero, cx, cy)
+        if len(images) > 1:
+            border = round(w * INSET_BORDER)
+            inset = card(images[1], round(hw * SECOND_CARD_SHARE), round(hh * SECOND_CARD_SHARE),
+                         self.tpl.card_radius, shadow, border_px=border)
+            ix = min(cx + hw / 2, w - inset.width / 2 + 2 * shadow)
+            self._paste(plate, inset, ix, cy + hh / 2 - inset.height * 0.15)
+
+    def _place_inset(self, plate: Image.Image, image: Image.Image, box: tuple[int, int, int, int]) -> None:
+        """The product as a bordered inset over the user's cue, low in the product box."""
+        x0, y0, x1, y1 = box
+        w = self.spec.size[0]
+        shadow = round(w * self.tpl.card_shadow)
+        if self.layout.side_by_side:
+            iw, ih = round((x1 - x0) * 0.7), round((y1 - y0) * 0.7)
+        else:
+            iw, ih = round(w * CUE_INSET_WIDTH), round((y1 - y0) * CUE_INSET_HEIGHT)
+        inset = card(image, iw, ih, self.tpl.card_radius, shadow, border_px=round(w * INSET_BORDER))
+        inner_h = inset.height - 4 * shadow
+        self._paste(plate, inset, (x0 + x1) / 2, y1 - inner_h / 2)
 
     def _caption_style(self, factor: float = 1.0) -> TextStyle:
         st = scaled(self.tpl.caption, self.layout.scale * factor)
@@ -185,9 +236,13 @@ class SceneRenderer:
         if not text.strip():
             return
         x0, y0, x1, y1 = box
-        self.caption = render_text(text, self._caption_style(factor), x1 - x0, self.lang)
+        block = render_text(text, self._caption_style(factor), x1 - x0, self.lang)
+        border = round(self.tpl.caption_border * self.layout.scale)
+        self.caption = sticker(block, border, self.tpl.caption_tilt)
         ch, cw = self.caption.shape[:2]
-        self.caption_xy = (x0 + (x1 - x0 - cw) // 2, y0 + max(0, (y1 - y0 - ch) // 2))
+        # Centred in its zone; a block taller than the zone grows upwards over the product's
+        # lower edge rather than into the platform's bottom chrome.
+        self.caption_xy = (x0 + (x1 - x0 - cw) // 2, min(y0 + (y1 - y0 - ch) // 2, y1 - ch))
 
     def _build_logo(self) -> None:
         if self.spec.logo is None:
@@ -198,27 +253,34 @@ class SceneRenderer:
             return
         bx0, by0, bx1, by1 = self.layout.badge_row
         hh = round((by1 - by0) * LOGO_HEIGHT_SHARE)
-        logo = contain(im, round((bx1 - bx0) * 0.3), hh)
+        # Logos often come with transparent padding: trim it so the mark itself gets the row.
+        logo = contain(im.crop(im.getchannel("A").getbbox() or (0, 0, *im.size)), round((bx1 - bx0) * 0.3), hh)
         self.logo = Overlay.from_image(logo)
         self.logo_xy = (bx1 - logo.width, by0 + (hh - logo.height) // 2)
 
     def _build_plate(self) -> np.ndarray:
-        plate = self._background()
         lay = self.layout
+        products = self._images(("product", "collage", "logo"))
+        cues = [] if self.spec.is_end_card else self._images(("cue",))
+        plate = self._background(products, cues)
         if self.spec.is_end_card:
             self._end_card(plate)
         else:
-            cards = self._images(("product", "collage", "logo"))
-            has_backdrop = any(v.kind == "cue" for v in self.spec.visuals)
-            if cards:
-                self._place_cards(plate, cards, lay.card)
-                self._build_caption(self.spec.scene.on_screen_text, lay.caption)
-            elif has_backdrop:
-                self._build_caption(self.spec.scene.on_screen_text, lay.caption)
-            else:
+            text = self.spec.scene.on_screen_text
+            if products or cues:
+                self._build_caption(text, lay.caption)
+            # The product keeps clear of a caption that grew above its zone.
+            box = lay.card
+            if self.caption is not None and not lay.side_by_side:
+                box = (box[0], box[1], box[2], min(box[3], self.caption_xy[1] - (lay.caption[1] - box[3])))
+            if cues and products:
+                self._place_inset(plate, products[0], box)
+            elif products:
+                self._place_hero(plate, products, box)
+            if not (products or cues):
                 # Typographic scene: the words are the visual.
-                box = (lay.card[0], lay.card[1], lay.caption[2], lay.caption[3])
-                self._build_caption(self.spec.scene.on_screen_text, box, TYPOGRAPHIC_CAPTION)
+                box = lay.caption if lay.side_by_side else (lay.card[0], lay.card[1], lay.caption[2], lay.caption[3])
+                self._build_caption(text, box, TYPOGRAPHIC_CAPTION)
             self._build_logo()
         return np.ascontiguousarray(np.asarray(plate.convert("RGB"), np.uint8))
 
@@ -228,7 +290,8 @@ class SceneRenderer:
         s = self.layout.scale
         sx0, sy0, sx1, sy1 = self.layout.safe
         width = sx1 - sx0
-        ink = text_on(self.pal.primary)
+        # Blurred-photo backgrounds are darkened, so their text is always light.
+        ink = (255, 255, 255) if self.tpl.background == "blurred_photo" else text_on(self.pal.primary)
         blocks: list[Image.Image] = []
         logo = None
         if self.spec.logo is not None:
@@ -238,7 +301,7 @@ class SceneRenderer:
         products = self._images(("product", "collage"))
         if products:
             shadow = round(self.spec.size[0] * self.tpl.card_shadow)
-            blocks.append(card(products[0], round(width * 0.7), round((sy1 - sy0) * 0.3),
+            blocks.append(card(products[0], round(width * END_PRODUCT_WIDTH), round((sy1 - sy0) * END_PRODUCT_HEIGHT),
                                self.tpl.card_radius, shadow))
         text = self.spec.scene.on_screen_text.strip()
         cta = (self.spec.cta or text or DEFAULT_CTA).strip()
@@ -269,29 +332,38 @@ class SceneRenderer:
 
     # -- frames ----------------------------------------------------------------------
 
-    def _camera(self, i: int, out: np.ndarray) -> np.ndarray:
-        import cv2
+    @property
+    def still(self) -> bool:
+        """True when the camera does not move in this scene."""
+        return self.camera == "static" or self.plate_wh == self.spec.size
 
-        n = self.spec.frames
-        if self.camera == "static" or self.plate_wh == self.spec.size:
+    def _camera(self, i: int, out: np.ndarray) -> np.ndarray:
+        if self.still:
             if self._static_view is None:
                 w, h = self.spec.size
                 ox, oy = self.offset
                 self._static_view = np.ascontiguousarray(self.plate[oy:oy + h, ox:ox + w])
             np.copyto(out, self._static_view)
             return out
-        u = motion.ease(self.tpl.easing, i / max(1, n - 1))
-        m = motion.camera_matrix(self.camera, u, self.spec.size, self.plate_wh)
-        cv2.warpAffine(self.plate, m, self.spec.size, dst=out, flags=cv2.INTER_LINEAR,
-                       borderMode=cv2.BORDER_REPLICATE)
-        return out
+        u = motion.ease(self.tpl.easing, i / max(1, self.spec.frames - 1))
+        return motion.view(self.plate, motion.camera_window(self.camera, u, self.spec.size, self.plate_wh), out)
+
+    def _caption_delay(self) -> float:
+        tr = motion.transition_frames(self.spec.scene.transition if self.spec.prev else "cut",
+                                      self.tpl.transition_s, self.spec.fps, self.spec.frames)
+        return max(self.tpl.caption_delay_s, 0.6 * tr / self.spec.fps)
+
+    def settled(self, i: int) -> bool:
+        """True when frame i equals every later frame: still camera, caption fully in, and
+        no animated button."""
+        if not self.still or self.cta_button is not None:
+            return False
+        return self.caption is None or i / self.spec.fps >= self._caption_delay() + self.tpl.caption_anim_s
 
     def _overlays(self, i: int, out: np.ndarray) -> None:
         t = i / self.spec.fps
-        tr = motion.transition_frames(self.spec.scene.transition if self.spec.prev else "cut",
-                                      self.tpl.transition_s, self.spec.fps, self.spec.frames)
         if self.caption is not None and self._caption_full is not None:
-            delay = max(self.tpl.caption_delay_s, 0.6 * tr / self.spec.fps)
+            delay = self._caption_delay()
             travel = round(self.caption.shape[0] * 0.6)
             opacity, scale, dy = motion.caption_state(self.tpl.caption_anim, t, self.tpl.caption_anim_s, delay, travel)
             x, y = self.caption_xy
@@ -320,14 +392,20 @@ class SceneRenderer:
         return out
 
     def frames(self, prev_last: np.ndarray | None = None) -> Iterator[np.ndarray]:
-        """All frames of the scene, label included. The yielded buffer is reused: consume
-        (or copy) it before advancing."""
+        """All frames of the scene, label included. The yielded buffer is reused and must
+        not be modified: consume (or copy) it before advancing."""
         w, h = self.spec.size
         buf = np.empty((h, w, 3), np.uint8)
         mixed = np.empty_like(buf)
         kind = self.spec.scene.transition if prev_last is not None else "cut"
         n_tr = motion.transition_frames(kind, self.tpl.transition_s, self.spec.fps, self.spec.frames)
         for i in range(self.spec.frames):
+            if i >= n_tr and self.settled(i):
+                if self._settled is None:  # composed once, then repeated
+                    self._settled = self.content(i, np.empty_like(buf))
+                    self.label.blend_onto(self._settled, *self.label_xy)
+                yield self._settled
+                continue
             frame = self.content(i, buf)
             if i < n_tr and prev_last is not None:
                 p = motion.ease("in_out_sine", (i + 1) / (n_tr + 1))

@@ -18,6 +18,9 @@ from PIL import ImageFont
 Weight = str  # "light" | "regular" | "medium" | "bold" | "black"
 _LATIN_INSTANCES = {"light": "Light", "regular": "Regular", "medium": "Medium", "bold": "Bold",
                     "black": "Black"}
+# Numeric weights for the Latin font's `wght` axis (set together with `wdth`).
+_LATIN_WGHT = {"light": 300, "regular": 400, "medium": 500, "bold": 700, "black": 900}
+NORMAL_WIDTH = 100  # `wdth` axis: 100 = normal, 62.5 = the narrowest condensed cut
 _CJK_INSTANCES = {"light": "Light", "regular": "Regular", "medium": "Medium", "bold": "Bold",
                   "black": "Black"}
 # Face index of Simplified Chinese inside NotoSansCJK-VF.otf.ttc (JP, KR, SC, TC, HK).
@@ -76,7 +79,7 @@ def lang_for(text: str, lang: str = "en") -> str:
 
 
 @lru_cache(maxsize=256)
-def _load(size: int, weight: Weight, lang: str) -> ImageFont.FreeTypeFont | ImageFont.ImageFont:
+def _load(size: int, weight: Weight, lang: str, width: float = NORMAL_WIDTH) -> ImageFont.FreeTypeFont | ImageFont.ImageFont:
     size = max(4, int(size))
     if is_cjk_lang(lang):
         path = _cjk_path()
@@ -90,7 +93,10 @@ def _load(size: int, weight: Weight, lang: str) -> ImageFont.FreeTypeFont | Imag
         path = _latin_path()
         if path is not None:
             f = ImageFont.truetype(str(path), size)
-            f.set_variation_by_name(_LATIN_INSTANCES.get(weight, "Bold"))
+            if width == NORMAL_WIDTH:
+                f.set_variation_by_name(_LATIN_INSTANCES.get(weight, "Bold"))
+            else:  # condensed cut: both axes set explicitly
+                f.set_variation_by_axes([_LATIN_WGHT.get(weight, _LATIN_WGHT["bold"]), width])
             return f
         candidates = _SYSTEM_LATIN
     for c in candidates:
@@ -99,9 +105,11 @@ def _load(size: int, weight: Weight, lang: str) -> ImageFont.FreeTypeFont | Imag
     return ImageFont.load_default(size)
 
 
-def font(size: int, bold: bool = True, lang: str = "en", *, weight: Weight | None = None):
+def font(size: int, bold: bool = True, lang: str = "en", *, weight: Weight | None = None,
+         width: float = NORMAL_WIDTH):
     """A font of `size` pixels for `lang` ("en", "zh", "zh-CN", ...); cached.
 
-    `weight` ("light", "regular", "medium", "bold", "black") overrides `bold`.
+    `weight` ("light", "regular", "medium", "bold", "black") overrides `bold`; `width` < 100
+    picks a condensed cut of the Latin font (CJK glyphs have no width axis and ignore it).
     """
-    return _load(int(size), weight or ("bold" if bold else "regular"), lang.lower())
+    return _load(int(size), weight or ("bold" if bold else "regular"), lang.lower(), float(width))
