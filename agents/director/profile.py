@@ -362,8 +362,32 @@ def _cue_counts(texts: Sequence[str], table: dict[str, dict[str, list[str]]]) ->
     return Counter({name: sum(terms.hit(t) for t in texts) for name, terms in compiled.items()})
 
 
-def presentation_style(texts: Sequence[str]) -> PresentationStyle:
-    """Tone, narrative form, pacing and information density from cue words and text statistics."""
+# How much the look of a user's own pictures counts towards the tone of their ads, next to
+# cue words (a share of items, 0..1): people who post neon night shots respond to a different
+# pace and type than people who post airy pastels, even when their captions are plain.
+VISUAL_TONE_WEIGHT = 0.25
+NEON_SATURATION, NEON_MAX_BRIGHTNESS = 0.6, 0.35  # saturated and dark: neon / night
+PASTEL_MIN_BRIGHTNESS, PASTEL_SATURATION = 0.7, (0.2, 0.6)  # light and softly coloured
+MUTED_MAX_SATURATION = 0.25  # nearly colourless: minimal, quiet
+
+
+def visual_tone(visual: VisualPreferences) -> dict[str, float]:
+    """Tone evidence from visual preferences (each in [0, 1])."""
+    sat, bri = visual.saturation, visual.brightness
+    return {
+        "energetic": float(visual.artistic_style == "vibrant" or visual.lighting == "high_contrast"
+                           or (sat >= NEON_SATURATION and bri <= NEON_MAX_BRIGHTNESS)),
+        "playful": float(visual.artistic_style == "cute"
+                         or (bri >= PASTEL_MIN_BRIGHTNESS and PASTEL_SATURATION[0] <= sat <= PASTEL_SATURATION[1])),
+        "calm": float(visual.artistic_style == "minimal" or sat < MUTED_MAX_SATURATION),
+        "premium": float(visual.artistic_style == "luxury"),
+        "warm": 0.5 * float(visual.warmth == "warm"),
+    }
+
+
+def presentation_style(texts: Sequence[str], visual: VisualPreferences | None = None) -> PresentationStyle:
+    """Tone, narrative form, pacing and information density from cue words, text statistics
+    and (when the user has pictures) the look of those pictures."""
     if not texts:
         return PresentationStyle()
     n = len(texts)
@@ -377,6 +401,9 @@ def presentation_style(texts: Sequence[str]) -> PresentationStyle:
     tone["energetic"] += min(exclaim, 3.0) * 0.15
     tone["playful"] += min(emoji, 5.0) * 0.05
     tone["informative"] += list_share * 0.5 + (0.2 if mean_tokens > LONG_TEXT_TOKENS else 0.0)
+    if visual is not None:
+        for k, v in visual_tone(visual).items():
+            tone[k] += VISUAL_TONE_WEIGHT * v
     best_tone = max(tone, key=lambda k: tone[k])
     tone_label = best_tone if tone[best_tone] > 0 else PresentationStyle().tone
 
@@ -573,7 +600,7 @@ def model_user(user: UserData, *, exclude_topics: Sequence[str] = (), max_items:
         locale=user.demographics.locale,
         summary=_profile_summary(user, interests, tendencies, visual, had_images),
         interests=interests,
-        style=presentation_style(clean_texts),
+        style=presentation_style(clean_texts, visual if had_images else None),
         implicit_needs=implicit_needs(clean_texts),
         decision_tendencies=tendencies,
         visual=visual,

@@ -156,14 +156,14 @@ USERS: tuple[UserSpec, ...] = (
                  "Probably switching phones this year. #tech #phonereview",
                  ("screen_glow",)),
         ItemSpec("Ranked grind until 3am",
-                 "Hit Diamond at 2:57 am. 144 fps or nothing. #esports #ranked",
+                 "Hit Diamond at 2:57 am. Let's go! 144 fps or nothing, insane final round. #esports #ranked",
                  ("gaming_setup",), cover="gaming_setup"),
         ItemSpec("Best sci-fi series on Streamly right now",
                  "Ranked my top five. Number one has the best neon city cinematography I have seen. "
                  "#streaming #scifi",
                  ("screen_glow",), cover="city_skyline"),
         ItemSpec("Night walk through the arcade district",
-                 "Shot everything on my phone in night mode. Rain plus neon signs is unbeatable. "
+                 "Shot everything on my phone in night mode. Rain plus neon signs is epic! "
                  "#nightphotography #cyberpunk",
                  ("night_street", "city_skyline")),
         ItemSpec("Mechanical keyboard switch tier list",
@@ -173,14 +173,14 @@ USERS: tuple[UserSpec, ...] = (
                  "#tech #display",
                  ("screen_glow",)),
         ItemSpec("Speedrun PB: 41:07",
-                 "Shaved 38 seconds off my personal best. The new route skips the entire water level. "
+                 "Shaved 38 seconds off my personal best! The new route skips the entire water level. Hype. "
                  "#speedrun"),
         ItemSpec("Budget vs flagship phone cameras at night",
                  "Tested four phones in the same alley. Only one kept the colours of the neon signs. "
                  "#phonecamera #nightmode",
                  ("night_street",)),
         ItemSpec("Co-op weekend with the squad",
-                 "Snacks, four controllers and a new co-op game. Lost count after 40 revives. "
+                 "Snacks, four controllers and a new co-op game. Lost count after 40 revives, absolute chaos, awesome night! "
                  "#couchcoop #gaming",
                  ("controller",)),
         ItemSpec("Anime marathon night",
@@ -238,16 +238,16 @@ USERS: tuple[UserSpec, ...] = (
                  "Golden Roost 出了新的八块炸鸡桶，周二第二份半价，外皮很脆但是有点咸，两个人吃刚好。"
                  "#炸鸡[话题]# #测评[话题]#"),
         ItemSpec("便利店隐藏吃法",
-                 "泡面加饭团再加一个溏心蛋，不到15块，深夜加班的快乐。"
+                 "泡面加饭团再加一个溏心蛋，不到15块，深夜加班的快乐，哈哈！"
                  "#便利店美食[话题]# #省钱[话题]#"),
         ItemSpec("可乐配汉堡才是绝配",
-                 "汉堡一定要配冰可乐，Colara 买一送一的时候囤了一整箱。"
+                 "汉堡一定要配冰可乐，绝了！Colara 买一送一的时候囤了一整箱，笑死。"
                  "#汉堡[话题]# #可乐[话题]#"),
         ItemSpec("双十一囤货清单｜零食篇",
                  "薯片、坚果、辣条，满300减50再叠加店铺券，算下来打了六折。"
                  "#双十一[话题]# #囤货[话题]#"),
         ItemSpec("周末夜宵｜小龙虾配啤酒",
-                 "三斤小龙虾加两瓶啤酒，人均不到60，和兄弟们看球正合适。"
+                 "三斤小龙虾加两瓶啤酒，人均不到60，和兄弟们看球正合适，嘿嘿。"
                  "#夜宵[话题]# #小龙虾[话题]#"),
         ItemSpec("外卖红包怎么叠加最划算",
                  "会员红包加满减加店铺新客券，一份炸鸡套餐从45块降到22块。"
@@ -259,13 +259,13 @@ USERS: tuple[UserSpec, ...] = (
                  "晚上8点以后面包半价，9点以后熟食七折，记好时间能省不少。"
                  "#超市[话题]# #省钱[话题]#"),
         ItemSpec("空气炸锅版炸鸡翅",
-                 "腌两个小时，200度烤15分钟，外酥里嫩，成本只要外卖的三分之一。"
+                 "腌两个小时，200度烤15分钟，外酥里嫩，好玩又好吃，成本只要外卖的三分之一。"
                  "#空气炸锅[话题]# #鸡翅[话题]#"),
         ItemSpec("会员日薅羊毛攻略",
                  "每个月的会员日叠加优惠券，日用品和饮料最划算，一次能省一百多。"
                  "#会员日[话题]# #薅羊毛[话题]#"),
         ItemSpec("一个人的火锅",
-                 "加班回家煮个小火锅，超市买的丸子和青菜，一共花了28块。"
+                 "加班回家煮个小火锅，超市买的丸子和青菜，一共花了28块，一个人也要好好吃饭，哈哈。"
                  "#一人食[话题]# #火锅[话题]#"),
     ), start_month="2025-01"),
 )
