@@ -10,7 +10,7 @@ from tools.compositor.layout import layout_for
 from tools.compositor.motion import camera_window, plate_size, view
 from tools.media import audio
 from tools.media.encode import FrameEncoder
-from tools.media.fonts import font
+from nextads.fonts import font
 from tools.media.text_render import TextStyle, render_text, wrap_text
 
 

@@ -15,7 +15,7 @@ import cv2
 import numpy as np
 from PIL import Image, ImageDraw
 
-from .fonts import load_font
+from nextads.fonts import font as _font
 
 RGB = tuple[int, int, int]
 # Supersampling factor for vector drawing: 2x is smooth enough and keeps rendering fast.
@@ -193,12 +193,12 @@ def fit_font(text: str, max_w: float, max_h: float, bold: bool = True):
     """The largest font whose rendering of ``text`` fits in max_w x max_h pixels."""
     size = max(6, int(max_h))
     while size > 6:
-        font = load_font(size, bold)
+        font = _font(size, bold)
         l, t, r, b = font.getbbox(text)
         if r - l <= max_w and b - t <= max_h:
             return font
         size = int(size * 0.9)
-    return load_font(6, bold)
+    return _font(6, bold)
 
 
 def new_layer(size: tuple[int, int]) -> Image.Image:

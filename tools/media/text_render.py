@@ -14,7 +14,7 @@ from dataclasses import dataclass, replace
 import numpy as np
 from PIL import Image, ImageDraw, ImageFilter
 
-from tools.media.fonts import NORMAL_WIDTH, font, has_cjk, is_cjk_lang, lang_for
+from nextads.fonts import NORMAL_WIDTH, font, has_cjk, is_cjk_lang, lang_for
 
 RGB = tuple[int, int, int]
 

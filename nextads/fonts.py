@@ -1,5 +1,7 @@
 """Fonts that read on a phone: a bold sans for Latin text and Noto Sans CJK for zh/ja/ko.
 
+Shared by the compositor's typography and the demo catalog's product art.
+
 Both come from PyPI wheels bundling OFL-licensed fonts (`fontpkg-noto-sans`,
 `manimgx-fonts-cjk`), so rendering is identical on every machine and never downloads
 anything. Both are variable fonts: the weight is picked by named instance. When a wheel is
