@@ -7,9 +7,10 @@ connections close cleanly when a run ends or is interrupted.
 
 from __future__ import annotations
 
+import importlib
 import sqlite3
 from collections.abc import Iterator
-from contextlib import contextmanager
+from contextlib import AbstractContextManager, contextmanager
 from pathlib import Path
 
 from langgraph.checkpoint.base import BaseCheckpointSaver
@@ -31,53 +32,40 @@ def _sqlite(path: Path) -> sqlite3.Connection:
 
 
 @contextmanager
-def open_checkpointer(settings: Settings | None = None) -> Iterator[BaseCheckpointSaver]:
-    """The graph checkpointer: every super-step of every thread is saved here."""
+def _open(settings: Settings | None, postgres: tuple[str, str], sqlite: tuple[str, str], db: str,
+          autocommit: bool = False) -> Iterator:
+    """Open one persistence backend: Postgres (module, class) when configured, else SQLite."""
     settings = settings or get_settings()
     if settings.database_url:
         try:
-            from langgraph.checkpoint.postgres import PostgresSaver
+            cls = getattr(importlib.import_module(postgres[0]), postgres[1])
         except ImportError as exc:  # optional dependency
             raise ConfigError(
                 "NEXTADS_DATABASE_URL is set but langgraph-checkpoint-postgres is not installed"
             ) from exc
-        with PostgresSaver.from_conn_string(settings.database_url) as saver:
-            saver.setup()
-            yield saver
+        with cls.from_conn_string(settings.database_url) as backend:
+            backend.setup()
+            yield backend
         return
-    from langgraph.checkpoint.sqlite import SqliteSaver
-
-    conn = _sqlite(Path(settings.state_dir) / CHECKPOINT_DB)
+    conn = _sqlite(Path(settings.state_dir) / db)
+    if autocommit:
+        conn.isolation_level = None
     try:
-        saver = SqliteSaver(conn)
-        saver.setup()
-        yield saver
+        backend = getattr(importlib.import_module(sqlite[0]), sqlite[1])(conn)
+        backend.setup()
+        yield backend
     finally:
         conn.close()
 
 
-@contextmanager
-def open_store(settings: Settings | None = None) -> Iterator[BaseStore]:
+def open_checkpointer(settings: Settings | None = None) -> AbstractContextManager[BaseCheckpointSaver]:
+    """The graph checkpointer: every super-step of every thread is saved here."""
+    return _open(settings, ("langgraph.checkpoint.postgres", "PostgresSaver"),
+                 ("langgraph.checkpoint.sqlite", "SqliteSaver"), CHECKPOINT_DB)
+
+
+def open_store(settings: Settings | None = None) -> AbstractContextManager[BaseStore]:
     """The long-term Store: per-user profile, delivered claims, impressions, feedback."""
-    settings = settings or get_settings()
-    if settings.database_url:
-        try:
-            from langgraph.store.postgres import PostgresStore
-        except ImportError as exc:
-            raise ConfigError(
-                "NEXTADS_DATABASE_URL is set but langgraph-checkpoint-postgres is not installed"
-            ) from exc
-        with PostgresStore.from_conn_string(settings.database_url) as store:
-            store.setup()
-            yield store
-        return
-    from langgraph.store.sqlite import SqliteStore
-
-    conn = _sqlite(Path(settings.state_dir) / STORE_DB)
-    conn.isolation_level = None  # SqliteStore manages its own transactions
-    try:
-        store = SqliteStore(conn)
-        store.setup()
-        yield store
-    finally:
-        conn.close()
+    # SqliteStore manages its own transactions, so its connection runs in autocommit mode.
+    return _open(settings, ("langgraph.store.postgres", "PostgresStore"),
+                 ("langgraph.store.sqlite", "SqliteStore"), STORE_DB, autocommit=True)

@@ -15,7 +15,7 @@ from __future__ import annotations
 
 import json
 import re
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from pathlib import Path
 from typing import Any, TypeVar
 
@@ -224,19 +224,25 @@ def _check_user(user: UserData, file: str, base: Path | None) -> UserData:
     return user.model_copy(update={"history": items})
 
 
-def load_user(ref: str | Path) -> UserData:
-    """A validated user from ``user.json`` or ``demo:<id>`` (paths absolute)."""
+def _load(ref: str | Path, model: type[M], kind: str, check: Callable[[M, str, Path | None], M]) -> M:
+    """One reader for users and products: ``demo:<id>`` from the catalog, else a JSON file
+    (relative paths resolved against the file's folder); validated by ``check``."""
+    from . import catalog
+
     demo_id = _split_demo(ref)
     if demo_id is not None:
-        from .catalog import DEMO_USER_IDS, get_demo_user
-
-        if demo_id not in DEMO_USER_IDS:
-            raise InputError(str(ref), "user_id",
-                             f"unknown demo user {demo_id!r}; known: {', '.join(DEMO_USER_IDS)}")
-        return _check_user(get_demo_user(demo_id), str(ref), None)
+        known = catalog.DEMO_USER_IDS if kind == "user" else catalog.DEMO_PRODUCT_IDS
+        if demo_id not in known:
+            raise InputError(str(ref), f"{kind}_id", f"unknown demo {kind} {demo_id!r}; known: {', '.join(known)}")
+        found = catalog.get_demo_user(demo_id) if kind == "user" else catalog.get_demo_product(demo_id)
+        return check(found, str(ref), None)
     data = read_json(ref)
-    user = _validate(UserData, data, str(ref))
-    return _check_user(user, str(ref), Path(ref).expanduser().resolve().parent)
+    return check(_validate(model, data, str(ref)), str(ref), Path(ref).expanduser().resolve().parent)
+
+
+def load_user(ref: str | Path) -> UserData:
+    """A validated user from ``user.json`` or ``demo:<id>`` (paths absolute)."""
+    return _load(ref, UserData, "user", _check_user)
 
 
 # ---------------------------------------------------------------------------
@@ -268,17 +274,7 @@ def _check_product(product: Product, file: str, base: Path | None) -> Product:
 
 def load_product(ref: str | Path) -> Product:
     """A validated product from ``product.json`` or ``demo:<id>`` (asset paths absolute)."""
-    demo_id = _split_demo(ref)
-    if demo_id is not None:
-        from .catalog import DEMO_PRODUCT_IDS, get_demo_product
-
-        if demo_id not in DEMO_PRODUCT_IDS:
-            raise InputError(str(ref), "product_id",
-                             f"unknown demo product {demo_id!r}; known: {', '.join(DEMO_PRODUCT_IDS)}")
-        return _check_product(get_demo_product(demo_id), str(ref), None)
-    data = read_json(ref)
-    product = _validate(Product, data, str(ref))
-    return _check_product(product, str(ref), Path(ref).expanduser().resolve().parent)
+    return _load(ref, Product, "product", _check_product)
 
 
 # ---------------------------------------------------------------------------
