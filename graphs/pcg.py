@@ -131,7 +131,9 @@ def finalize(state: CreativeState) -> dict[str, Any]:
         decision=verdict.decision,
         rounds=rounds,
         created_at=datetime.now(timezone.utc).isoformat(timespec="seconds"),
-        extra={"fallback": chosen.get("fallback", False), "round": chosen["round"]},
+        extra={"fallback": chosen.get("fallback", False), "round": chosen["round"],
+               "utility": round(verdict.utility, 4), "compliance_passed": verdict.compliance_passed,
+               "product_id": plan.product_id},
     )
     final = Path(state["work_dir"]) / "final.mp4"
     tag_provenance(creative.video_path, final, provenance.model_dump(mode="json"))

@@ -13,6 +13,7 @@ Bad input prints one message naming the file and field and exits with status 2.
 from __future__ import annotations
 
 import argparse
+import os
 import sys
 import tempfile
 from pathlib import Path
@@ -187,10 +188,18 @@ def build_parser() -> argparse.ArgumentParser:
     return parser
 
 
+def _tracing_only_with_a_key() -> None:
+    """LangSmith tracing without a key (or a network) only makes the process hang at exit."""
+    if not (os.environ.get("LANGSMITH_API_KEY") or os.environ.get("LANGCHAIN_API_KEY")):
+        for var in ("LANGSMITH_TRACING", "LANGCHAIN_TRACING_V2", "LANGCHAIN_TRACING"):
+            os.environ[var] = "false"
+
+
 def main(argv: list[str] | None = None) -> int:
     from dotenv import load_dotenv
 
     load_dotenv(".env", override=False)
+    _tracing_only_with_a_key()
     args = build_parser().parse_args(argv)
     try:
         return args.func(args)
