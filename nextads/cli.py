@@ -65,6 +65,7 @@ def cmd_pcg(args: argparse.Namespace) -> int:
         inputs = creative_inputs("pcg", user, product, context, thread_id=thread, max_rounds=max_rounds,
                                  generic=args.preset == "generic")
     out = Path(args.out or f"out/{thread}")
+    _check_out(out)
     print(f"nextads pcg: thread {thread} (resume with --thread {thread})", file=sys.stderr)
     try:
         record = run_to_folder(graph_builder=build_graph, inputs=inputs, thread_id=thread, out_dir=out,
@@ -72,6 +73,12 @@ def cmd_pcg(args: argparse.Namespace) -> int:
     except KeyError:
         raise InputError("<command line>", "--thread", f"no saved run named {thread!r}") from None
     return _report(record, out)
+
+
+def _check_out(out: Path) -> None:
+    """The output folder is replaced whole at the end: only ever replace one of ours."""
+    if out.exists() and (not out.is_dir() or (any(out.iterdir()) and not (out / "run.json").exists())):
+        raise InputError("<command line>", "--out", f"{out} exists and is not a NextAds output folder")
 
 
 def _report(record: dict[str, Any], out: Path) -> int:

@@ -157,3 +157,12 @@ def test_killed_run_resumes_without_redoing_finished_nodes(state_dir, small_cont
     # The Director's first pass ran exactly once in total (not redone after the kill).
     assert nodes.count("model_user") == 1 and nodes.count("ground_assets") >= 1
     assert "director/model_user" not in done.stderr
+
+
+def test_out_folder_that_is_not_ours_is_never_replaced(state_dir, tmp_path, capsys):
+    out = tmp_path / "precious"
+    out.mkdir()
+    (out / "thesis.txt").write_text("do not delete")
+    assert main(["pcg", "--user", "demo:maya", "--product", "demo:summitra-tent", "--out", str(out)]) == 2
+    assert "--out" in capsys.readouterr().err
+    assert (out / "thesis.txt").read_text() == "do not delete"
