@@ -22,7 +22,7 @@ from PIL import Image
 from nextads.schemas import Scene, SceneBinding
 from tools.compositor import motion
 from tools.compositor.layers import (
-    Overlay, backdrop_photo, background, card, contain, glow, load_rgba, scaled_rgba, sticker,
+    Overlay, ScaledOverlays, backdrop_photo, background, card, contain, glow, load_rgba, sticker,
 )
 from tools.compositor.layout import Layout, layout_for
 from tools.compositor.palette import Palette, mix, resolve_palette, text_on
@@ -30,7 +30,7 @@ from tools.compositor.templates import Template, get_template
 from tools.media.text_render import TextStyle, render_pill, render_text, scaled
 
 # Bump when the renderer's output changes for the same inputs: invalidates cached segments.
-RENDERER_VERSION = "compositor-2"
+RENDERER_VERSION = "compositor-3"
 LABEL_TEXT = "AI Created"
 LABEL_SIZE = 24  # px at 720 wide
 LOGO_HEIGHT_SHARE = 1.0  # of the badge row
@@ -147,6 +147,8 @@ class SceneRenderer:
         self._static_view: np.ndarray | None = None
         self._settled: np.ndarray | None = None  # the repeated frame of a settled still scene
         self._caption_full = Overlay(self.caption) if self.caption is not None else None
+        self._caption_sizes = ScaledOverlays(self.caption) if self.caption is not None else None
+        self._button_sizes = ScaledOverlays(self.cta_button) if self.cta_button is not None else None
         self.label, self.label_xy = self._build_label()
 
     # -- preparation ---------------------------------------------------------------
@@ -370,18 +372,17 @@ class SceneRenderer:
             if scale == 1.0:
                 self._caption_full.blend_onto(out, x, round(y + dy), opacity)
             else:
-                small = scaled_rgba(self.caption, scale)
+                small = self._caption_sizes.at(scale)
                 ch, cw = self.caption.shape[:2]
-                Overlay(small).blend_onto(out, x + (cw - small.shape[1]) // 2,
-                                          round(y + (ch - small.shape[0]) / 2 + dy), opacity)
+                small.blend_onto(out, x + (cw - small.w) // 2, round(y + (ch - small.h) / 2 + dy), opacity)
         if self.logo is not None:
             self.logo.blend_onto(out, *self.logo_xy)
         if self.cta_button is not None:
             opacity, pop, _ = motion.caption_state("pop", t, 0.35, 0.15, 0)
             pulse = 1 + self.tpl.cta_pulse * math.sin(math.pi * t / CTA_PULSE_PERIOD_S) ** 2
-            btn = scaled_rgba(self.cta_button, pop * pulse)
+            btn = self._button_sizes.at(pop * pulse)
             cx, cy = self.cta_xy
-            Overlay(btn).blend_onto(out, cx - btn.shape[1] // 2, cy - btn.shape[0] // 2, opacity)
+            btn.blend_onto(out, cx - btn.w // 2, cy - btn.h // 2, opacity)
 
     def content(self, i: int, out: np.ndarray | None = None) -> np.ndarray:
         """Frame i without transition and label (used for the next scene's transition)."""

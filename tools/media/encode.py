@@ -1,11 +1,12 @@
 """numpy frames -> H.264 with the ffmpeg binary shipped by imageio-ffmpeg.
 
-Frames are converted to yuv420p with OpenCV and streamed raw over stdin (never held as a
-whole video); a writer thread feeds the pipe so the caller composes frame n+1 while ffmpeg
-encodes frame n. Converting here rather than in ffmpeg matters: ffmpeg's rgb24 -> yuv420p
-scaler runs single-threaded ahead of x264 and, at the fast presets, costs more than the
-encode itself (about 2.7 ms a 720x1280 frame against 0.3 ms for cv2.cvtColor, same BT.601
-limited-range result), and the pipe carries half the bytes.
+Frames are converted to yuv420p with OpenCV into a ring of reused buffers and streamed raw
+over stdin (never held as a whole video); a writer thread feeds the pipe so the caller
+composes frame n+1 while ffmpeg encodes frame n. Converting here rather than in ffmpeg
+matters: ffmpeg's rgb24 -> yuv420p scaler runs single-threaded ahead of x264 and, at the
+fast presets, costs more than the encode itself (about 2.7 ms a 720x1280 frame against
+0.3 ms for cv2.cvtColor, same BT.601 limited-range result), and the pipe carries half the
+bytes.
 Also: concatenating per-scene segments without re-encoding, muxing audio, provenance
 metadata, and atomic writes (temp file then rename).
 """
@@ -20,13 +21,24 @@ import threading
 from collections.abc import Iterator, Mapping
 from pathlib import Path
 
+try:
+    import fcntl
+except ImportError:  # not on Windows
+    fcntl = None  # type: ignore[assignment]
+
 import cv2
 import numpy as np
 
 from nextads.settings import get_settings
 
-# Frames buffered between the composer and the encoder thread (bounded: memory stays flat).
-QUEUE_FRAMES = 6
+# Converted frames buffered between the composer and the encoder thread, by size (bounded:
+# memory stays flat). Deep enough that the encoder still has work while the composer
+# prepares the next scene; MIN_QUEUE_FRAMES to MAX_QUEUE_FRAMES at any resolution.
+QUEUE_BYTES = 32 << 20
+MIN_QUEUE_FRAMES = 6
+MAX_QUEUE_FRAMES = 48
+PIPE_BYTES = 1 << 20  # frame pipe buffer asked for (Linux's default pipe-max-size)
+DEFAULT_PIPE_BYTES = 64 << 10
 AUDIO_BITRATE = "128k"
 AI_LABEL = "AI Created"
 
@@ -54,6 +66,20 @@ def _run(cmd: list[str]) -> None:
         raise EncodeError(f"ffmpeg failed ({proc.returncode}): {proc.stderr.decode(errors='replace')[-1500:]}")
 
 
+def _widen_pipe(pipe, want: int) -> None:
+    """Grow a pipe's kernel buffer towards one frame (Linux; capped by pipe-max-size): a
+    frame then crosses in a few large writes instead of ~20 64 KiB wake-ups of ffmpeg."""
+    setsz = getattr(fcntl, "F_SETPIPE_SZ", None) if fcntl is not None else None
+    if pipe is None or setsz is None:
+        return
+    for size in (min(want, PIPE_BYTES), DEFAULT_PIPE_BYTES * 4):
+        try:
+            fcntl.fcntl(pipe.fileno(), setsz, size)
+            return
+        except OSError:  # above the per-user limit: try a smaller buffer, else keep the default
+            continue
+
+
 class FrameEncoder:
     """Context manager streaming (h, w, 3) uint8 RGB frames to an H.264 MP4.
 
@@ -74,7 +100,14 @@ class FrameEncoder:
                      "-pix_fmt", "yuv420p" if self._yuv else "rgb24",
                      "-s", f"{w}x{h}", "-r", str(fps), "-i", "-", "-an", *x264_args(preset, crf),
                      "-r", str(fps), *(extra or []), str(self.path)]
-        self._queue: queue.Queue[bytes | memoryview | None] = queue.Queue(maxsize=QUEUE_FRAMES)
+        self._frame_bytes = frame_bytes = w * h * 3 // 2 if self._yuv else w * h * 3
+        depth = min(MAX_QUEUE_FRAMES, max(MIN_QUEUE_FRAMES, QUEUE_BYTES // max(1, frame_bytes)))
+        self._queue: queue.Queue[np.ndarray | None] = queue.Queue(maxsize=depth)
+        # Converted frames land in a ring of reused buffers (no allocation, no page faults
+        # per frame). depth + 2 slots: a slot is refilled only after the frame that used it
+        # left the queue (at most `depth` queued) and the pipe write (one more) finished.
+        self._ring: list[np.ndarray] = []
+        self._ring_size = depth + 2
         self._proc: subprocess.Popen | None = None
         self._thread: threading.Thread | None = None
         self._error: BaseException | None = None
@@ -83,6 +116,7 @@ class FrameEncoder:
         self.path.parent.mkdir(parents=True, exist_ok=True)
         self._proc = subprocess.Popen(self._cmd, stdin=subprocess.PIPE, stderr=subprocess.PIPE,
                                       stdout=subprocess.DEVNULL)
+        _widen_pipe(self._proc.stdin, self._frame_bytes)
         self._thread = threading.Thread(target=self._pump, name="frame-encoder", daemon=True)
         self._thread.start()
         return self
@@ -92,7 +126,7 @@ class FrameEncoder:
         assert self._proc is not None and self._proc.stdin is not None
         try:
             while (buf := self._queue.get()) is not None:
-                self._proc.stdin.write(buf)
+                self._proc.stdin.write(buf.data)
         except BaseException as exc:  # noqa: BLE001 - reported on close
             self._error = exc
             while self._queue.get() is not None:  # drain so the producer never blocks
@@ -105,11 +139,21 @@ class FrameEncoder:
         if self._error is not None:
             raise EncodeError(f"encoder stopped: {self._error}")
         # Both branches copy, so the caller may reuse its frame buffer immediately.
+        slot = self._slot()
         if self._yuv:
-            self._queue.put(cv2.cvtColor(frame, cv2.COLOR_RGB2YUV_I420).data)
+            cv2.cvtColor(frame, cv2.COLOR_RGB2YUV_I420, dst=slot)
         else:
-            self._queue.put(np.ascontiguousarray(frame).tobytes())
+            np.copyto(slot, frame)
+        self._queue.put(slot)
         self.frames += 1
+
+    def _slot(self) -> np.ndarray:
+        """The next buffer of the ring (allocated on first use)."""
+        k = self.frames % self._ring_size
+        if k == len(self._ring):
+            w, h = self.size
+            self._ring.append(np.empty((h * 3 // 2, w) if self._yuv else (h, w, 3), np.uint8))
+        return self._ring[k]
 
     def __exit__(self, exc_type, exc, tb) -> None:
         assert self._proc is not None and self._thread is not None
