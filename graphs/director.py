@@ -12,7 +12,8 @@ from typing import Any, Literal
 
 from langgraph.graph import END, START, StateGraph
 
-from agents.director import grounding, matching, profile, storyboard
+from agents import llm_dispatch
+from agents.director import grounding, matching, profile, storyboard  # noqa: F401 -- the offline steps dispatch runs
 from agents.director.generic import generic_profile
 from graphs.state import (
     DirectorInput,
@@ -42,21 +43,22 @@ def model_user(state: DirectorState) -> dict[str, Any]:
     if _uses_generic(state):
         return {"profile": dump(generic_profile(user.user_id))}
     topics = state.get("exclusions", {}).get("topics", [])
-    return {"profile": dump(profile.model_user(user, exclude_topics=topics))}
+    result, fallbacks = llm_dispatch.model_user(user, exclude_topics=topics)
+    return {"profile": dump(result), "fallbacks": fallbacks}
 
 
 @timed
 def match_product(state: DirectorState) -> dict[str, Any]:
     """Director step 2: bidirectional user–product matching with a compatibility score."""
     excl = state.get("exclusions", {})
-    result = matching.match_product(
+    result, fallbacks = llm_dispatch.match_product(
         UserProfile.model_validate(state["profile"]),
         product_of(state),
         threshold=get_settings().compatibility_threshold,
         exclude_interests=excl.get("interests", []),
         exclude_facets=excl.get("facets", []),
     )
-    return {"match": dump(result)}
+    return {"match": dump(result), "fallbacks": fallbacks}
 
 
 @timed
@@ -65,7 +67,7 @@ def write_storyboard(state: DirectorState) -> dict[str, Any]:
     directive = directive_of(state)
     targeted = directive is not None and directive.target == "write_storyboard"
     previous = Storyboard.model_validate(state["storyboard"]) if targeted and state.get("storyboard") else None
-    board = storyboard.write_storyboard(
+    board, fallbacks = llm_dispatch.write_storyboard(
         UserProfile.model_validate(state["profile"]),
         product_of(state),
         MatchResult.model_validate(state["match"]),
@@ -73,20 +75,20 @@ def write_storyboard(state: DirectorState) -> dict[str, Any]:
         previous=previous,
         directive=directive if targeted else None,
     )
-    return {"storyboard": dump(board)}
+    return {"storyboard": dump(board), "fallbacks": fallbacks}
 
 
 @timed
 def ground_assets(state: DirectorState) -> dict[str, Any]:
     """Director step 4: licensed assets and user cues bound to scenes; the reference collage."""
-    result = grounding.ground_assets(
+    result, fallbacks = llm_dispatch.ground_assets(
         Storyboard.model_validate(state["storyboard"]),
         product_of(state),
         UserProfile.model_validate(state["profile"]),
         context_of(state),
         Path(state["work_dir"]) / "grounding",
     )
-    return {"grounding": dump(result)}
+    return {"grounding": dump(result), "fallbacks": fallbacks}
 
 
 def route_entry(state: DirectorState) -> DirectorStep:

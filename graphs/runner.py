@@ -19,6 +19,7 @@ from pathlib import Path
 from typing import Any
 
 from memory.persistence import open_checkpointer, open_store
+from nextads.providers.chat import trace_callbacks
 from nextads.schemas import Product, ServingContext, UserData
 from nextads.settings import Settings, get_settings
 
@@ -62,7 +63,10 @@ def run_creative(
 ) -> tuple[dict[str, Any], bool]:
     """Run (or resume) one thread to the end; return (final state values, resumed?)."""
     settings = settings or get_settings()
-    config = {"configurable": {"thread_id": thread_id}, "recursion_limit": 200}
+    config: dict[str, Any] = {"configurable": {"thread_id": thread_id}, "recursion_limit": 200}
+    callbacks = trace_callbacks(settings.redact_history)  # a history-redacting tracer, when tracing
+    if callbacks:
+        config["callbacks"] = callbacks
     with open_checkpointer(settings) as saver, open_store(settings) as store:
         graph = graph_builder(checkpointer=saver, store=store)
         snapshot = graph.get_state(config)
@@ -141,12 +145,13 @@ def run_record(values: dict[str, Any], *, thread_id: str, resumed: bool, wall_s:
             for c in values.get("candidates", [])
         ],
         "timings": values.get("timings", []),
+        "fallbacks": values.get("fallbacks", []),
         "node_seconds": per_node,
         "wall_seconds": round(wall_s, 2),
         "resumed": resumed,
         "provenance": outcome.get("provenance"),
         "warnings": creative.get("warnings", []),
-        "backends": {"llm": settings.llm, "video": settings.video, "preset": settings.preset},
+        "backends": {"llm": settings.llm, "video": settings.video, "judge": settings.judge, "preset": settings.preset},
     }
 
 

@@ -54,6 +54,7 @@ class CreativeOutput(TypedDict, total=False):
     creative: dict[str, Any]
     directives: list[dict[str, Any]]
     timings: list[dict[str, Any]]
+    fallbacks: list[dict[str, Any]]
 
 
 class CreativeState(CreativeInput, total=False):
@@ -76,6 +77,8 @@ class CreativeState(CreativeInput, total=False):
     candidates: Annotated[list[dict[str, Any]], operator.add]
     # Per-node wall time: {"node", "round", "seconds"}.
     timings: Annotated[list[dict[str, Any]], operator.add]
+    # Steps whose LLM implementation gave up and ran offline: {"step", "reason", "attempts", "model", …}.
+    fallbacks: Annotated[list[dict[str, Any]], operator.add]
     fallback: bool  # the generic fallback pass is running
     outcome: dict[str, Any]
 
@@ -109,6 +112,7 @@ class DirectorOutput(TypedDict, total=False):
     storyboard: dict[str, Any]
     grounding: dict[str, Any]
     timings: Annotated[list[dict[str, Any]], operator.add]
+    fallbacks: Annotated[list[dict[str, Any]], operator.add]
 
 
 class DirectorState(DirectorInput, DirectorOutput, total=False):

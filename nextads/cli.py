@@ -6,6 +6,10 @@
     nextads profile --user USER
     nextads plan --user USER --product PRODUCT [--context C.json]
 
+pcg, demo, profile and plan also take [--preset offline|open|closed|generic] [--llm SPEC]
+[--video BACKEND] [--judge SPEC] (nextads/providers/presets.py); a choice that needs a missing
+key fails at once with one message naming the environment variable (exit 2).
+
 USER / PRODUCT are JSON files (DESIGN.md §7) or ``demo:<id>`` from the built-in catalog.
 Bad input prints one message naming the file and field and exits with status 2.
 """
@@ -44,12 +48,24 @@ def _load_inputs(args: argparse.Namespace, need_product: bool = True) -> tuple[A
     return user, product, context
 
 
+def _configure(args: argparse.Namespace) -> None:
+    """Resolve the preset and per-component overrides; fail with one message naming a missing
+    variable before any work starts; make the choice the process's settings."""
+    from nextads.providers.presets import apply_components, resolve_components
+
+    components = resolve_components(getattr(args, "preset", None), llm=getattr(args, "llm", None),
+                                    video=getattr(args, "video", None), judge=getattr(args, "judge", None))
+    apply_components(components)
+    args.preset = components.preset
+
+
 def cmd_pcg(args: argparse.Namespace) -> int:
     """Plan, render, verify and refine one personalised ad; write the output folder."""
     from graphs.pcg import build_graph
     from graphs.runner import creative_inputs, new_thread_id, run_to_folder
     from nextads.settings import get_settings
 
+    _configure(args)
     settings = get_settings()
     inputs = None
     thread = args.thread
@@ -96,7 +112,7 @@ def cmd_demo(args: argparse.Namespace) -> int:
     """Run one demo pair from the built-in catalog."""
     args.user = f"demo:{args.user}"
     args.product = f"demo:{args.product}"
-    args.context, args.thread, args.max_rounds, args.preset = None, None, None, "offline"
+    args.context, args.thread, args.max_rounds = None, None, None
     args.out = args.out or "out/demo"
     return cmd_pcg(args)
 
@@ -119,10 +135,18 @@ def cmd_users(args: argparse.Namespace) -> int:
 
 
 def cmd_profile(args: argparse.Namespace) -> int:
-    from agents.director.profile import model_user
+    from agents.director.generic import generic_profile
+    from agents.llm_dispatch import model_user
 
+    _configure(args)
     user, _, _ = _load_inputs(args, need_product=False)
-    print(model_user(user).model_dump_json(indent=2))
+    if args.preset == "generic":
+        print(generic_profile(user.user_id).model_dump_json(indent=2))
+        return 0
+    profile, fallbacks = model_user(user)
+    for f in fallbacks:
+        print(f"warning: {f['step']} fell back to offline: {f['reason']}", file=sys.stderr)
+    print(profile.model_dump_json(indent=2))
     return 0
 
 
@@ -132,12 +156,15 @@ def cmd_plan(args: argparse.Namespace) -> int:
     from graphs.state import plan_of
     from nextads.settings import get_settings
 
+    _configure(args)
     user, product, context = _load_inputs(args)
     with tempfile.TemporaryDirectory(dir=_ensure(get_settings().state_dir)) as work:
         state = {"task": "pcg", "user": user.model_dump(mode="json"), "product": product.model_dump(mode="json"),
                  "context": context.model_dump(mode="json"), "work_dir": work, "max_rounds": 0,
                  "generic": args.preset == "generic"}
         values = build_director().invoke(state)
+        for f in values.get("fallbacks", []):
+            print(f"warning: {f['step']} fell back to offline: {f['reason']}", file=sys.stderr)
         plan = plan_of({**state, **values})
         if args.out:  # keep the collage next to the plan when asked
             out = Path(args.out)
@@ -165,8 +192,16 @@ def build_parser() -> argparse.ArgumentParser:
         if product:
             p.add_argument("--product", required=required, help="product.json or demo:<id>")
             p.add_argument("--context", help="context.json (every field optional)")
-        p.add_argument("--preset", default="offline", choices=["offline", "generic"],
-                       help="offline (default) or generic (the GenericAds baseline: no user data)")
+        components(p)
+
+    def components(p: argparse.ArgumentParser) -> None:
+        p.add_argument("--preset", choices=["offline", "open", "closed", "generic"],
+                       help="offline (default; NEXTADS_PRESET), open (Qwen3-VL + diffusers), closed "
+                            "(GPT-4o + Sora), generic (the GenericAds baseline: no user data)")
+        p.add_argument("--llm", help="Director model spec: offline | openai:<model> | "
+                                     "openai-compatible:<model>@<base_url> | gemini:<model>")
+        p.add_argument("--video", choices=["compositor", "diffusers", "sora", "veo"], help="video backend")
+        p.add_argument("--judge", help="Verifier judge model spec (same forms as --llm)")
 
     p = sub.add_parser("pcg", help="personalized creative generation: a standalone ad")
     inputs(p, required=False)
@@ -179,6 +214,7 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--user", default=DEMO_USER)
     p.add_argument("--product", default=DEMO_PRODUCT)
     p.add_argument("--out")
+    components(p)
     p.set_defaults(func=cmd_demo)
 
     sub.add_parser("products", help="list the demo catalog").set_defaults(func=cmd_products)
@@ -208,8 +244,11 @@ def main(argv: list[str] | None = None) -> int:
     load_dotenv(".env", override=False)
     _tracing_only_with_a_key()
     args = build_parser().parse_args(argv)
+    from nextads.providers.presets import components_restored
+
     try:
-        return args.func(args)
+        with components_restored():
+            return args.func(args)
     except InputError as exc:
         _err(str(exc))
         return EXIT_INPUT

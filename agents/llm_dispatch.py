@@ -1,0 +1,97 @@
+"""The one place that picks the offline or the LLM implementation of each step.
+
+``settings.llm`` (set from the preset / ``--llm`` / ``NEXTADS_LLM``) names the chat model;
+``offline`` keeps every step on its embedded implementation. With a model, each step runs
+its LLM implementation; when that gives up (bounded retries exhausted, a non-retryable
+fault, or output the post-checks cannot use) the offline implementation runs instead and a
+fallback marker ``{"step", "reason", "attempts", "model"}`` is returned with the result, for
+graph state (``fallbacks`` → ``run.json``) and the node's trace.
+
+Every function returns ``(result, fallbacks)`` where ``fallbacks`` is a list of markers.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Callable, Sequence
+from functools import lru_cache
+from pathlib import Path
+from typing import Any, TypeVar
+
+from pydantic import ValidationError
+
+from agents.director import grounding, matching, profile, storyboard
+from agents.director import llm as director_llm
+from nextads.providers.chat import make_chat_model, parse_spec
+from nextads.schemas import (
+    Grounding,
+    MatchResult,
+    Product,
+    RevisionDirective,
+    ServingContext,
+    Storyboard,
+    UserData,
+    UserProfile,
+)
+from nextads.settings import get_settings
+
+log = logging.getLogger(__name__)
+
+T = TypeVar("T")
+Fallbacks = list[dict[str, Any]]
+
+
+@lru_cache(maxsize=4)
+def chat_model_for(spec: str) -> Any | None:
+    """The chat model a spec names (None for offline), built once per spec."""
+    s = get_settings()
+    return make_chat_model(spec, temperature=s.llm_temperature, timeout=s.llm_timeout_s)
+
+
+def director_model() -> Any | None:
+    """The Director's chat model under the current settings (None = offline)."""
+    spec = get_settings().llm
+    return None if parse_spec(spec).offline else chat_model_for(spec)
+
+
+def run_step(step: str, llm_impl: Callable[..., T], offline_impl: Callable[..., T], *args: Any,
+             **kwargs: Any) -> tuple[T, Fallbacks]:
+    """Run the LLM implementation when a model is configured, else (or on give-up) the offline one."""
+    model = director_model()
+    if model is None:
+        return offline_impl(*args, **kwargs), []
+    try:
+        return llm_impl(*args, **kwargs, model=model), []
+    except director_llm.StepFallback as exc:
+        marker = exc.marker
+    except (ValidationError, ValueError) as exc:  # a proposal the post-checks could not turn into the model
+        marker = {"step": step, "reason": f"{type(exc).__name__}: {exc}"[:300], "attempts": 1}
+    marker = {**marker, "step": step, "model": get_settings().llm, "fallback": "offline"}
+    log.warning("%s fell back to offline: %s", step, marker.get("reason"))
+    return offline_impl(*args, **kwargs), [marker]
+
+
+def model_user(user: UserData, *, exclude_topics: Sequence[str] = ()) -> tuple[UserProfile, Fallbacks]:
+    return run_step("model_user", director_llm.model_user, profile.model_user, user, exclude_topics=exclude_topics)
+
+
+def match_product(user_profile: UserProfile, product: Product, *, threshold: float,
+                  exclude_interests: Sequence[str] = (), exclude_facets: Sequence[str] = ()) -> tuple[MatchResult, Fallbacks]:
+    if user_profile.generic:  # the GenericAds baseline has nothing to personalise with
+        return matching.match_product(user_profile, product, threshold=threshold, exclude_interests=exclude_interests,
+                                      exclude_facets=exclude_facets), []
+    return run_step("match_product", director_llm.match_product, matching.match_product, user_profile, product,
+                    threshold=threshold, exclude_interests=exclude_interests, exclude_facets=exclude_facets)
+
+
+def write_storyboard(user_profile: UserProfile, product: Product, match: MatchResult, context: ServingContext, *,
+                     previous: Storyboard | None = None,
+                     directive: RevisionDirective | None = None) -> tuple[Storyboard, Fallbacks]:
+    return run_step("write_storyboard", director_llm.write_storyboard, storyboard.write_storyboard, user_profile,
+                    product, match, context, previous=previous, directive=directive)
+
+
+def ground_assets(board: Storyboard, product: Product, user_profile: UserProfile, context: ServingContext,
+                  work_dir: Path) -> tuple[Grounding, Fallbacks]:
+    return run_step("ground_assets", director_llm.ground_assets, grounding.ground_assets, board, product,
+                    user_profile, context, work_dir)
