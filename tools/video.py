@@ -32,7 +32,24 @@ def _compositor(plan: CreativePlan, product: Product, work_dir: Path, **kw: Any)
     return render_creative(plan, product, work_dir, **kw)
 
 
-BACKENDS: dict[str, Callable[..., Creative]] = {"compositor": _compositor}
+def _generated(name: str) -> Callable[..., Creative]:
+    """A generated-video backend (tools/backends), imported on first use so importing this
+    module never imports torch, diffusers, openai or google-genai."""
+
+    def backend(plan: CreativePlan, product: Product, work_dir: Path, **kw: Any) -> Creative:
+        from tools.backends import render_generated
+
+        return render_generated(name, plan, product, work_dir, **kw)
+
+    return backend
+
+
+BACKENDS: dict[str, Callable[..., Creative]] = {
+    "compositor": _compositor,
+    "diffusers": _generated("diffusers"),
+    "sora": _generated("sora"),
+    "veo": _generated("veo"),
+}
 
 
 def register_backend(name: str, backend: VideoBackend) -> None:
