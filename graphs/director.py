@@ -13,7 +13,6 @@ from typing import Any, Literal
 from langgraph.graph import END, START, StateGraph
 
 from agents import llm_dispatch
-from agents.director import grounding, matching, profile, storyboard  # noqa: F401 -- the offline steps dispatch runs
 from agents.director.generic import generic_profile
 from graphs.state import (
     DirectorInput,

@@ -13,7 +13,10 @@ import pytest
 from langgraph.checkpoint.memory import InMemorySaver
 from langgraph.store.memory import InMemoryStore
 
-import graphs.director as director_mod
+import agents.director.grounding
+import agents.director.matching
+import agents.director.profile
+import agents.director.storyboard
 import graphs.pcg as pcg
 from nextads.schemas import (
     Creative,
@@ -92,10 +95,11 @@ def _verdict(decision, *findings: Finding, compliance=True, utility=0.7) -> Verd
 def run(tmp_path, monkeypatch):
     def _run(verdicts, max_rounds=3, generic=False):
         fakes = Fakes(verdicts, tmp_path)
-        monkeypatch.setattr(director_mod.profile, "model_user", fakes.model_user)
-        monkeypatch.setattr(director_mod.matching, "match_product", fakes.match_product)
-        monkeypatch.setattr(director_mod.storyboard, "write_storyboard", fakes.write_storyboard)
-        monkeypatch.setattr(director_mod.grounding, "ground_assets", fakes.ground_assets)
+        # The offline Director steps, as the LLM dispatch looks them up.
+        monkeypatch.setattr(agents.director.profile, "model_user", fakes.model_user)
+        monkeypatch.setattr(agents.director.matching, "match_product", fakes.match_product)
+        monkeypatch.setattr(agents.director.storyboard, "write_storyboard", fakes.write_storyboard)
+        monkeypatch.setattr(agents.director.grounding, "ground_assets", fakes.ground_assets)
         monkeypatch.setattr(pcg.producer, "produce", fakes.produce)
         monkeypatch.setattr(pcg.verifier, "verify", fakes.verify)
         monkeypatch.setattr(pcg, "tag_provenance", lambda src, dst, prov: shutil.copyfile(src, dst))
