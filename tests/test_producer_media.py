@@ -9,7 +9,7 @@ from tools.compositor.layers import Overlay
 from tools.compositor.layout import layout_for
 from tools.compositor.motion import camera_window, plate_size, view
 from tools.media import audio
-from tools.media.encode import FrameEncoder
+from tools.media.encode import FrameEncoder, SegmentedEncoder, concat_segments, mp4_sample_count
 from nextads.fonts import font
 from tools.media.text_render import TextStyle, render_text, wrap_text
 
@@ -147,6 +147,66 @@ def test_encoder_ring_buffers_keep_every_frame_distinct(tmp_path):
     cap.release()
     assert len(got) == n
     assert all(abs(g - v) <= 2 for g, v in zip(got, levels)), got
+
+
+def _grey_levels(path) -> list[int]:
+    import cv2
+
+    cap = cv2.VideoCapture(str(path))
+    got = []
+    while (ok_frame := cap.read())[0]:
+        got.append(int(round(float(ok_frame[1].mean()))))
+    cap.release()
+    return got
+
+
+def test_segmented_encoder_cuts_exact_segments_that_concat_with_solo_ones(tmp_path):
+    """One x264 process, one file per run of frames: each file holds exactly its frames,
+    and a file encoded alone (a localized edit) stream-copies between them cleanly."""
+    import subprocess
+
+    from tools.media.encode import ffmpeg_exe
+
+    w, h, fps, counts = 64, 32, 8, [5, 9, 4]
+    levels = [30 + 8 * k for k in range(sum(counts))]
+    paths = [tmp_path / f"seg_{k}.mp4" for k in range(len(counts))]
+    frame = np.empty((h, w, 3), np.uint8)
+    with SegmentedEncoder(paths, counts, (w, h), fps) as enc:
+        for v in levels:
+            frame[:] = v
+            enc.write(frame)
+    assert [mp4_sample_count(p) for p in paths] == counts
+    assert sorted(x.name for x in tmp_path.iterdir()) == [p.name for p in paths]  # no temp files left
+    starts = np.cumsum([0, *counts])
+    for k, path in enumerate(paths):
+        got = _grey_levels(path)
+        assert len(got) == counts[k] and all(abs(g - v) <= 2 for g, v in zip(got, levels[starts[k]:])), (k, got)
+    solo = tmp_path / "solo_1.mp4"
+    with FrameEncoder(solo, (w, h), fps) as enc:
+        for v in levels[starts[1]:starts[2]]:
+            frame[:] = 255 - v  # the edited scene looks different
+            enc.write(frame)
+    listing = tmp_path / "mix.txt"
+    listing.write_text("".join(f"file '{p.as_posix()}'\n" for p in (paths[0], solo, paths[2])))
+    out = subprocess.run([ffmpeg_exe(), "-v", "warning", "-f", "concat", "-safe", "0", "-i", str(listing),
+                          "-c", "copy", str(tmp_path / "check.mp4")], capture_output=True, text=True)
+    assert out.returncode == 0 and out.stderr.strip() == "", out.stderr  # no timestamp warnings
+    concat_segments([paths[0], solo, paths[2]], tmp_path / "mix.mp4")
+    want = levels[:starts[1]] + [255 - v for v in levels[starts[1]:starts[2]]] + levels[starts[2]:]
+    got = _grey_levels(tmp_path / "mix.mp4")
+    assert len(got) == len(want) and all(abs(g - v) <= 2 for g, v in zip(got, want)), got
+
+
+def test_segmented_encoder_writes_nothing_when_the_block_fails(tmp_path):
+    paths = [tmp_path / "a.mp4", tmp_path / "b.mp4"]
+    with pytest.raises(RuntimeError), SegmentedEncoder(paths, [2, 2], (32, 16), 8) as enc:
+        for _ in range(3):
+            enc.write(np.zeros((16, 32, 3), np.uint8))
+        raise RuntimeError("composition failed")
+    assert list(tmp_path.iterdir()) == []
+    with pytest.raises(Exception, match="expected 4"), SegmentedEncoder(paths, [2, 2], (32, 16), 8) as enc:
+        enc.write(np.zeros((16, 32, 3), np.uint8))  # too few frames: an error, not short files
+    assert list(tmp_path.iterdir()) == []
 
 
 def test_enlarging_a_cutout_leaves_no_dark_fringe():

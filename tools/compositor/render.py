@@ -1,8 +1,9 @@
 """The compositor backend: storyboard -> per-scene segments -> one MP4 with sound.
 
-Each scene is encoded into its own segment, named by a digest of everything that affects
-its frames. Segments whose digest is unchanged are reused byte for byte, so a localized
-edit re-renders only the scenes it touches; segments are then stream-copied into one file
+Each scene is encoded into its own segment file, named by a digest of everything that
+affects its frames (adjacent scenes through one x264 process that cuts the files itself).
+Segments whose digest is unchanged are reused byte for byte, so a localized edit
+re-renders only the scenes it touches; segments are then stream-copied into one file
 (every segment starts on an IDR frame and shares the encoder parameters) and muxed with
 the narration/music soundtrack.
 
@@ -34,7 +35,7 @@ from nextads.schemas import (
 from nextads.settings import get_settings
 from tools.compositor.scene import LABEL_TEXT, SceneRenderer, SceneSpec, Visual
 from tools.media import audio as soundtrack
-from tools.media.encode import FrameEncoder, atomic_output, concat_segments, mux_audio
+from tools.media.encode import FrameEncoder, SegmentedEncoder, atomic_output, concat_segments, mux_audio
 
 BACKEND = "compositor"
 SEGMENTS_DIR = "segments"
@@ -265,11 +266,34 @@ def build_specs(plan: CreativePlan, product: Product, scenes: list[tuple[Scene, 
     return specs
 
 
-def _finish_segment(stack: contextlib.ExitStack, enc: FrameEncoder, spec: SceneSpec) -> None:
-    """Wait for the segment's encoder, then move the file into place (closer thread)."""
+def consecutive_runs(jobs: list[tuple[int, Path]]) -> list[list[tuple[int, Path]]]:
+    """Split jobs (in timeline order) into runs of adjacent scenes: each run is one encoder."""
+    runs: list[list[tuple[int, Path]]] = []
+    for job in jobs:
+        if runs and runs[-1][-1][0] + 1 == job[0]:
+            runs[-1].append(job)
+        else:
+            runs.append([job])
+    return runs
+
+
+def _open_encoder(stack: contextlib.ExitStack, specs: list[SceneSpec], run: list[tuple[int, Path]]) -> FrameEncoder:
+    """The encoder for a run, entered on `stack`: one scene alone writes a temp file renamed
+    into place when the stack closes; several adjacent scenes share one x264 process that
+    cuts a segment file per scene (and renames them itself)."""
+    first = specs[run[0][0]]
+    if len(run) == 1:
+        tmp = stack.enter_context(atomic_output(run[0][1]))
+        return stack.enter_context(FrameEncoder(tmp, first.size, first.fps))
+    return stack.enter_context(SegmentedEncoder([path for _, path in run], [specs[k].frames for k, _ in run],
+                                                first.size, first.fps))
+
+
+def _finish_run(stack: contextlib.ExitStack, enc: FrameEncoder, expected: int) -> None:
+    """Wait for the run's encoder, then move its files into place (closer thread)."""
     with stack:
-        if enc.frames != spec.frames:
-            raise RuntimeError(f"scene {spec.scene.index}: wrote {enc.frames} frames, expected {spec.frames}")
+        if enc.frames != expected:
+            raise RuntimeError(f"wrote {enc.frames} frames, expected {expected}")
 
 
 @contextlib.contextmanager
@@ -291,34 +315,44 @@ def render_segments(specs: list[SceneSpec], jobs: list[tuple[int, Path]], warnin
     """Encode scenes `jobs` ((index, path), in timeline order), each with the transition
     from its predecessor, atomically.
 
-    Pipelined: a segment's ffmpeg starts before its scene is prepared (encoder start-up
+    Adjacent scenes share one x264 process that cuts a segment file per scene
+    (`SegmentedEncoder`): a full render runs one encoder, not one per scene, which saves
+    each segment's encoder start-up and flush. A segment written this way is
+    interchangeable with one written alone (same parameters, starts on an IDR frame), so
+    a localized edit re-encodes only its scenes and concatenates them with reused files.
+
+    Pipelined: a run's ffmpeg starts before its first scene is prepared (encoder start-up
     overlaps plate building), its end-of-stream flush is awaited by a closer thread while
-    the next scene is prepared and composed, and the last frame a transition needs is kept
-    from the scene just rendered instead of preparing that scene again. (Preparing the
-    next scene on a worker thread was measured slower: GIL contention with composition.
-    So was one ffmpeg writing every segment through split/trim outputs: byte-identical
-    segments, but more CPU than separate processes.)
+    the next run is prepared and composed, and the last frame a transition needs is kept
+    from the scene just rendered instead of preparing that scene again. (Measured slower:
+    preparing the next scene on a worker thread, for GIL contention with composition; and
+    one ffmpeg feeding a separate encoder per segment through split/trim outputs.)
     """
     last_frames: dict[int, np.ndarray] = {}
     pending: list[Future] = []
     with single_threaded_opencv(), ThreadPoolExecutor(max_workers=1, thread_name_prefix="segment-closer") as closer:
         try:
-            for k, path in jobs:
-                spec = specs[k]
-                prev_last = None
-                if spec.prev is not None:
-                    prev_last = last_frames.pop(k - 1, None)
-                    if prev_last is None:
-                        prev_last = SceneRenderer(spec.prev, []).content(spec.prev.frames - 1)
+            for run in consecutive_runs(jobs):
                 with contextlib.ExitStack() as stack:
-                    tmp = stack.enter_context(atomic_output(path))
-                    enc = stack.enter_context(FrameEncoder(tmp, spec.size, spec.fps))
-                    renderer = SceneRenderer(spec, warnings)  # while ffmpeg starts up
-                    for frame in renderer.frames(prev_last):
-                        enc.write(frame)
-                    if k + 1 < len(specs) and specs[k + 1].prev is not None:
-                        last_frames[k] = renderer.content(spec.frames - 1)
-                    pending.append(closer.submit(_finish_segment, stack.pop_all(), enc, spec))
+                    enc = _open_encoder(stack, specs, run)
+                    for k, _ in run:
+                        spec = specs[k]
+                        prev_last = None
+                        if spec.prev is not None:
+                            prev_last = last_frames.pop(k - 1, None)
+                            if prev_last is None:
+                                prev_last = SceneRenderer(spec.prev, []).content(spec.prev.frames - 1)
+                        renderer = SceneRenderer(spec, warnings)  # while ffmpeg starts up / encodes
+                        before = enc.frames
+                        for frame in renderer.frames(prev_last):
+                            enc.write(frame)
+                        if enc.frames - before != spec.frames:
+                            raise RuntimeError(f"scene {spec.scene.index}: wrote {enc.frames - before} frames, "
+                                               f"expected {spec.frames}")
+                        if k + 1 < len(specs) and specs[k + 1].prev is not None:
+                            last_frames[k] = renderer.content(spec.frames - 1)
+                    expected = sum(specs[k].frames for k, _ in run)
+                    pending.append(closer.submit(_finish_run, stack.pop_all(), enc, expected))
         finally:
             for f in pending:
                 f.exception()  # let every encoder settle before surfacing the first failure

@@ -15,6 +15,7 @@ import json
 import math
 from collections.abc import Iterator
 from dataclasses import dataclass, field, replace
+from functools import lru_cache
 
 import numpy as np
 from PIL import Image
@@ -145,6 +146,7 @@ class SceneRenderer:
         self.logo_xy = (0, 0)
         self.plate = self._build_plate()
         self._static_view: np.ndarray | None = None
+        self._zoom_view: tuple[motion.Window, np.ndarray] | None = None  # last resized window, reused
         self._settled: np.ndarray | None = None  # the repeated frame of a settled still scene
         self._caption_full = Overlay(self.caption) if self.caption is not None else None
         self._caption_sizes = ScaledOverlays(self.caption) if self.caption is not None else None
@@ -327,10 +329,9 @@ class SceneRenderer:
 
     def _build_label(self) -> tuple[Overlay, tuple[int, int]]:
         """The "AI Created" pill, top-left inside the safe zone."""
-        size = max(8, round(LABEL_SIZE * self.layout.scale))
-        pill = render_pill(self.spec.label, size, color=(255, 255, 255), fill=(0, 0, 0), fill_alpha=165)
+        label = label_overlay(self.spec.label, max(8, round(LABEL_SIZE * self.layout.scale)))
         bx0, by0, _, by1 = self.layout.badge_row
-        return Overlay(pill), (bx0, by0 + max(0, (by1 - by0 - pill.shape[0]) // 2))
+        return label, (bx0, by0 + max(0, (by1 - by0 - label.h) // 2))
 
     # -- frames ----------------------------------------------------------------------
 
@@ -347,8 +348,23 @@ class SceneRenderer:
                 self._static_view = np.ascontiguousarray(self.plate[oy:oy + h, ox:ox + w])
             np.copyto(out, self._static_view)
             return out
+        window = self._window(i)
+        if self._zoom_view is not None and self._zoom_view[0] == window:
+            np.copyto(out, self._zoom_view[1])
+            return out
+        motion.view(self.plate, window, out)
+        # A zoom's window holds still for a frame or more (eased ends, even-pixel steps):
+        # keep the resized view when the next frame shows it again (a copy, not a resize).
+        if (window[2], window[3]) != self.spec.size and i + 1 < self.spec.frames and self._window(i + 1) == window:
+            keep = self._zoom_view[1] if self._zoom_view is not None else np.empty_like(out)
+            np.copyto(keep, out)
+            self._zoom_view = (window, keep)
+        return out
+
+    def _window(self, i: int) -> motion.Window:
+        """The plate crop the camera shows at frame i."""
         u = motion.ease(self.tpl.easing, i / max(1, self.spec.frames - 1))
-        return motion.view(self.plate, motion.camera_window(self.camera, u, self.spec.size, self.plate_wh), out)
+        return motion.camera_window(self.camera, u, self.spec.size, self.plate_wh)
 
     def _caption_delay(self) -> float:
         tr = motion.transition_frames(self.spec.scene.transition if self.spec.prev else "cut",
@@ -413,6 +429,13 @@ class SceneRenderer:
                 frame = motion.apply_transition(kind, prev_last, frame, p, mixed)
             self.label.blend_onto(frame, *self.label_xy)
             yield frame
+
+
+@lru_cache(maxsize=8)
+def label_overlay(text: str, size: int) -> Overlay:
+    """The label pill as an overlay: identical in every scene of a creative, so rendered
+    once (overlays are only ever read)."""
+    return Overlay(render_pill(text, size, color=(255, 255, 255), fill=(0, 0, 0), fill_alpha=165))
 
 
 def _text_image(text: str, style: TextStyle, width: int, lang: str) -> Image.Image:

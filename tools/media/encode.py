@@ -98,8 +98,8 @@ class FrameEncoder:
         self._yuv = w % 2 == 0 and h % 2 == 0
         self._cmd = [ffmpeg_exe(), "-y", "-loglevel", "error", "-f", "rawvideo",
                      "-pix_fmt", "yuv420p" if self._yuv else "rgb24",
-                     "-s", f"{w}x{h}", "-r", str(fps), "-i", "-", "-an", *x264_args(preset, crf),
-                     "-r", str(fps), *(extra or []), str(self.path)]
+                     "-s", f"{w}x{h}", "-r", str(fps), "-i", "-", "-an",
+                     *self._output_args(x264_args(preset, crf), extra or [])]
         self._frame_bytes = frame_bytes = w * h * 3 // 2 if self._yuv else w * h * 3
         depth = min(MAX_QUEUE_FRAMES, max(MIN_QUEUE_FRAMES, QUEUE_BYTES // max(1, frame_bytes)))
         self._queue: queue.Queue[np.ndarray | None] = queue.Queue(maxsize=depth)
@@ -111,6 +111,10 @@ class FrameEncoder:
         self._proc: subprocess.Popen | None = None
         self._thread: threading.Thread | None = None
         self._error: BaseException | None = None
+
+    def _output_args(self, codec: list[str], extra: list[str]) -> list[str]:
+        """Everything after the input: encoder parameters, muxer options, destination."""
+        return [*codec, "-r", str(self.fps), *extra, str(self.path)]
 
     def __enter__(self) -> FrameEncoder:
         self.path.parent.mkdir(parents=True, exist_ok=True)
@@ -165,6 +169,113 @@ class FrameEncoder:
         code = self._proc.wait()
         if exc_type is None and (code != 0 or self._error is not None):
             raise EncodeError(f"ffmpeg failed ({code}): {err[-1500:]} {self._error or ''}")
+
+
+def _take_option(args: list[str], name: str) -> tuple[list[str], str | None]:
+    """`args` without option `name` and its value, and that value (None when absent)."""
+    if name not in args:
+        return args, None
+    i = args.index(name)
+    return args[:i] + args[i + 2:], args[i + 1]
+
+
+MP4_CONTAINERS = (b"moov", b"trak", b"mdia", b"minf", b"stbl")  # boxes on the way to stsz
+
+
+def mp4_sample_count(path: str | Path) -> int:
+    """Samples (frames) of an MP4's first track, read from its sample-size box (stsz)
+    without decoding; 0 when the file has no such box."""
+    data = Path(path).read_bytes()
+    lo, hi, depth = 0, len(data), 0
+    while lo + 8 <= hi:
+        size = int.from_bytes(data[lo:lo + 4], "big")
+        kind = data[lo + 4:lo + 8]
+        header = 8
+        if size == 1:  # 64-bit box size
+            size, header = int.from_bytes(data[lo + 8:lo + 16], "big"), 16
+        elif size == 0:  # box runs to the end of its parent
+            size = hi - lo
+        if size < header:
+            return 0
+        if depth < len(MP4_CONTAINERS) and kind == MP4_CONTAINERS[depth]:
+            lo, hi, depth = lo + header, lo + size, depth + 1  # descend into the first match
+            continue
+        if depth == len(MP4_CONTAINERS) and kind == b"stsz":
+            return int.from_bytes(data[lo + header + 8:lo + header + 12], "big")  # after flags, sample_size
+        lo += size
+    return 0
+
+
+class SegmentedEncoder(FrameEncoder):
+    """One ffmpeg/x264 process writing consecutive runs of frames as separate MP4 files.
+
+    `counts[k]` frames go to `paths[k]`. An IDR frame is forced at every boundary and
+    ffmpeg's segment muxer cuts there with timestamps reset, so each file is a standalone
+    segment with the same encoder parameters as one `FrameEncoder` writes alone: files from
+    either stream-copy together (`concat_segments`). One encoder instead of one per file
+    saves x264's start-up and end-of-stream flush per segment (about 15% of the encoder's
+    CPU for six 2.5 s scenes on 2 cores). A file is not byte-identical to the same frames
+    encoded alone (x264's rate control carries its history across the cut), only equal
+    within encoder noise. Files appear atomically when the block succeeds; each is checked
+    against its frame count. All paths share one folder (the temp files are renamed).
+    """
+
+    def __init__(self, paths: list[str | Path], counts: list[int], size: tuple[int, int], fps: float, *,
+                 preset: str | None = None, crf: int | None = None):
+        if len(paths) != len(counts) or not paths or min(counts) < 1:
+            raise ValueError("one positive frame count per segment path is required")
+        self.paths = [Path(p) for p in paths]
+        if len({p.parent for p in self.paths}) != 1:
+            raise ValueError("segment paths must share one folder")
+        self.counts = list(counts)
+        folder = self.paths[0].parent
+        stem = f".segments.{os.getpid()}.{threading.get_ident()}"
+        self._tmp = [folder / f"{stem}.{k:03d}.tmp.mp4" for k in range(len(paths))]
+        # The segment muxer expands a printf-style pattern: a literal % in the folder is %%.
+        self._pattern = f"{str(folder).replace('%', '%%')}{os.sep}{stem}.%03d.tmp.mp4"
+        super().__init__(self._tmp[0], size, fps, preset=preset, crf=crf)
+
+    def boundaries(self) -> list[int]:
+        """First frame of every segment but the first."""
+        out, at = [], 0
+        for n in self.counts[:-1]:
+            at += n
+            out.append(at)
+        return out
+
+    def _output_args(self, codec: list[str], extra: list[str]) -> list[str]:
+        cuts = self.boundaries()
+        # Container flags belong to each segment's mp4 muxer, not to the segment muxer.
+        codec, movflags = _take_option(codec, "-movflags")
+        options = f"movflags={movflags}" if movflags else ""
+        split = ["-force_key_frames", "expr:" + ("+".join(f"eq(n,{c})" for c in cuts) or "0"),
+                 "-f", "segment", "-segment_format", "mp4", "-reset_timestamps", "1"]
+        if cuts:
+            split += ["-segment_frames", ",".join(map(str, cuts))]
+        if options:
+            split += ["-segment_format_options", options]
+        return [*codec, "-r", str(self.fps), *extra, *split, self._pattern]
+
+    def _check_segments(self) -> None:
+        """Every file written, each holding exactly its frame count."""
+        for k, (tmp, n) in enumerate(zip(self._tmp, self.counts)):
+            frames = mp4_sample_count(tmp) if tmp.exists() else 0
+            if frames != n:
+                raise EncodeError(f"segment {k}: {frames} frames, expected {n}")
+
+    def __exit__(self, exc_type, exc, tb) -> None:
+        try:
+            super().__exit__(exc_type, exc, tb)
+            if exc_type is None:
+                if self.frames != sum(self.counts):
+                    raise EncodeError(f"wrote {self.frames} frames, expected {sum(self.counts)}")
+                self._check_segments()
+                for tmp, dst in zip(self._tmp, self.paths):
+                    os.replace(tmp, dst)
+        finally:
+            for leftover in self._tmp:
+                with contextlib.suppress(FileNotFoundError):
+                    leftover.unlink()
 
 
 def encode_frames(path: str | Path, frames, size: tuple[int, int], fps: float, **kw) -> int:
