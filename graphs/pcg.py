@@ -20,7 +20,7 @@ from typing import Any, Literal
 from langgraph.config import get_store
 from langgraph.graph import END, START, StateGraph
 
-from agents import producer, reflector, verifier
+from agents import producer, reflector, reflector_llm, verifier
 from graphs.director import build_director
 from graphs.state import (
     CreativeInput,
@@ -69,14 +69,16 @@ def verify(state: CreativeState) -> dict[str, Any]:
     verdict = verdict.model_copy(update={"round": state.get("round", 0)})
     candidate = {"round": state.get("round", 0), "fallback": bool(state.get("fallback")),
                  "plan": dump(plan), "creative": state["creative"], "verdict": dump(verdict)}
-    return {"verdict": dump(verdict), "candidates": [candidate]}
+    # The judged (LLM) checks that gave up; the measured and compliance checks still ran.
+    return {"verdict": dump(verdict), "candidates": [candidate], "fallbacks": verdict.fallbacks}
 
 
 @timed
 def reflect(state: CreativeState) -> dict[str, Any]:
     """Reflector: attribute failures and emit the minimal directive for the next round."""
     history = [RevisionDirective.model_validate(d) for d in state.get("directives", [])]
-    issued = reflector.reflect(Verdict.model_validate(state["verdict"]), plan_of(state), history=history)
+    issued, fallbacks = reflector_llm.attribute(Verdict.model_validate(state["verdict"]), plan_of(state),
+                                                history=history)
     if not issued:  # revise without a failed finding (utility just under the bar)
         issued = [RevisionDirective(
             target="write_storyboard", level="plan", instruction="strengthen the storyboard",
@@ -88,6 +90,7 @@ def reflect(state: CreativeState) -> dict[str, Any]:
         "exclusions": {"topics": chosen.exclude_topics, "interests": chosen.exclude_interests,
                        "facets": chosen.exclude_facets},
         "round": state.get("round", 0) + 1,
+        "fallbacks": fallbacks,
     }
 
 

@@ -424,6 +424,9 @@ class Verdict(_Model):
     reasons: list[str] = Field(default_factory=list)
     round: int = 0
     source: str = "offline"
+    # LLM parts of this verification that gave up (the judged checks were skipped and the
+    # verdict rests on the measured checks alone): {"step", "reason", "attempts", "model", ...}.
+    fallbacks: list[dict[str, Any]] = Field(default_factory=list)
 
     @property
     def failures(self) -> list[Finding]:

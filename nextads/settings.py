@@ -85,6 +85,12 @@ class Settings(BaseSettings):
     hosted_poll_s: float = Field(10.0, gt=0.0)
     hosted_timeout_s: float = Field(900.0, gt=0.0)
 
+    # The Verifier's judged checks (with NEXTADS_LLM set; NEXTADS_JUDGE is the independent
+    # benchmark judge): frames sampled across the scenes and sent to the VLM with the
+    # collage, and the weight of the judged component scores against the measured ones.
+    verifier_judge_frames: int = Field(8, ge=1, le=32)
+    verifier_judged_weight: float = Field(0.5, ge=0.0, le=1.0)
+
 
 @lru_cache(maxsize=1)
 def get_settings() -> Settings:

@@ -11,16 +11,26 @@ ATTRIBUTE = """Attribute each failed finding to its cause:
 - execution level: visual artifacts, timing, captions, voice, asset drift (producer edits:
   rerender, recaption, retime, trim of specific scenes).
 
-Emit one minimal directive per cause: target (the smallest responsible step), level, scope (scene
-indices; [] only when the whole step must change), time range, instruction, reason and a cost
-estimate (1.0 = regenerate everything). Prefer execution edits of few scenes over re-planning.
-Fill the machine-readable fields when they apply: exclude_interests, exclude_topics,
-exclude_facets, remove_text, edit, hook_type.
+Emit one minimal directive per cause: target (the smallest responsible step), scope (scene
+indices 0..{last_scene}; [] only when the whole step must change), time range, instruction,
+reason, and `findings` — the exact check names (from the verdict below) the directive repairs.
+Every failed compliance finding must be repaired by some directive. Prefer execution edits of
+few scenes over re-planning; re-entering a step re-runs every step after it, at these relative
+costs: {costs}.
+Fill the machine-readable fields when they apply:
+- exclude_interests: profile interests (exactly as named: {interests}) that must not bridge again;
+- exclude_topics: topics the rebuilt profile must leave out (model_user only);
+- exclude_facets: product facets not to lead with ({facets});
+- remove_text: phrases to drop, quoted exactly as they appear in the storyboard;
+- edit (producer only): rerender, recaption, retime or trim;
+- hook_type (write_storyboard only, when the hook must change): one of {hook_types}.
 
-Verdict:
+Directives already tried in earlier rounds (a failure that survived one needs a different,
+usually more upstream, repair):
+{history}
+
+Verdict (failed findings, with scene evidence):
 {verdict}
 
 Storyboard:
-{storyboard}
-
-Online feedback (may be empty): {feedback}"""
+{storyboard}"""

@@ -5,15 +5,24 @@
 offending text or asset id); scores ("MS*", "DD*", "IQ*", "AQ*", "quality",
 "personalization", "product_alignment", "context_alignment", "utility") go into
 ``Verdict.scores``. See ``utility.py``, ``compliance.py`` and ``decision.py``.
+
+When ``settings.llm`` names a model, a VLM's judged checks (``llm.py``: personalization,
+product identity and brand elements, context fit, compliance concerns seen in the frames)
+are *added* to the measured ones and the same decision applies; the measured checks and
+the offline compliance checks always run. If the model gives up, the verdict rests on the
+measured checks alone and ``Verdict.fallbacks`` records why.
 """
 
 from __future__ import annotations
 
 from nextads.schemas import Creative, CreativePlan, Finding, Product, UserData, Verdict
+from nextads.settings import get_settings
 from tools.compliance import check_compliance
-from tools.media.probe import probe
+from tools.media.probe import VideoInfo, probe
 from tools.quality import measure_clips
 
+from agents import llm_dispatch
+from agents.verifier import llm as verifier_llm
 from agents.verifier.decision import make_verdict
 from agents.verifier.utility import evaluate_utility, scene_spans
 
@@ -44,7 +53,25 @@ def verify(plan: CreativePlan, creative: Creative, product: Product, user: UserD
                              score=0.0, message=f"cannot read the creative video: {exc}")
         findings = [unreadable, *_compliance_findings(plan, creative, product, user, None)]
         return make_verdict(findings, {}, generic=generic)
-    clips = measure_clips(creative.video_path, scene_spans(plan, creative), info=info)
+    spans = scene_spans(plan, creative)
+    clips = measure_clips(creative.video_path, spans, info=info)
     report = evaluate_utility(plan, creative, product, info=info, clips=clips)
     findings = report.findings + _compliance_findings(plan, creative, product, user, creative.video_path)
-    return make_verdict(findings, report.scores, generic=generic)
+    judged, fallbacks = _judged_checks(plan, creative, product, spans, info)
+    if judged is None:
+        return make_verdict(findings, report.scores, generic=generic).model_copy(update={"fallbacks": fallbacks})
+    scores = verifier_llm.merge_scores(report.scores, judged.scores, get_settings().verifier_judged_weight)
+    return make_verdict(findings + judged.findings, scores, generic=generic, source=verifier_llm.SOURCE)
+
+
+def _no_judgement(*args: object, **kwargs: object) -> None:
+    """The offline side of the judged checks: none (the measured checks stand alone)."""
+    return None
+
+
+def _judged_checks(plan: CreativePlan, creative: Creative, product: Product, spans: list[tuple[float, float]],
+                   info: VideoInfo) -> tuple[verifier_llm.Judgement | None, list[dict]]:
+    """The VLM's judged checks when ``settings.llm`` names a model (the Verifier's judge in the
+    loop; ``settings.judge`` is the independent benchmark judge); None offline or on give-up."""
+    return llm_dispatch.run_step(verifier_llm.STEP, verifier_llm.judge, _no_judgement,
+                                 plan, creative, product, spans=spans, info=info)
