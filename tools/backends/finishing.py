@@ -23,7 +23,6 @@ their timeline, edit, grounding, soundtrack and muxing functions.
 
 from __future__ import annotations
 
-import contextlib
 import hashlib
 import json
 from abc import ABC, abstractmethod
@@ -34,16 +33,15 @@ from pathlib import Path
 import numpy as np
 from PIL import Image
 
-from nextads.schemas import Creative, CreativePlan, Product, RenderedScene, RevisionDirective, Scene
+from nextads.schemas import Creative, CreativePlan, Product, RevisionDirective, Scene
 from nextads.settings import get_settings
 from tools.compositor.layers import Overlay, backdrop_photo
 from tools.compositor.render import (
-    AUDIO_DIR, SEGMENTS_DIR, _segment_ok, build_specs, directive_scope, effective_scenes, file_sha,
-    frame_bounds, scene_source,
+    SEGMENTS_DIR, _segment_ok, assemble_creative, build_specs, directive_scope, effective_scenes, file_sha,
+    frame_bounds,
 )
-from tools.compositor.scene import LABEL_TEXT, SceneRenderer, SceneSpec
-from tools.media import audio as soundtrack
-from tools.media.encode import FrameEncoder, atomic_output, concat_segments, mux_audio
+from tools.compositor.scene import SceneRenderer, SceneSpec
+from tools.media.encode import FrameEncoder, atomic_output
 from tools.media.probe import iter_frames, probe
 
 CLIPS_DIR = "clips"
@@ -357,45 +355,6 @@ def finish_creative(generator: ClipGenerator, plan: CreativePlan, product: Produ
                   if k in forced or not _segment_ok(paths[k], spec.digest(), spec.frames)]
     _render_segments(specs, [(k, paths[k]) for k in rerendered], warnings)
 
-    rendered: list[RenderedScene] = []
-    for k, spec in enumerate(specs):
-        digest, path = spec.digest(), paths[k]
-        path.with_suffix(".json").write_text(json.dumps({
-            "digest": digest, "frames": spec.frames, "variant": spec.variant, "source": scene_source(plan, k),
-            "scene": spec.scene.model_dump(mode="json"), "clip": clips[k].name if k in clips else None,
-        }, ensure_ascii=False, sort_keys=True))
-        first, n = bounds[k]
-        rendered.append(RenderedScene(index=k, start_s=first / ctx.fps, end_s=(first + n) / ctx.fps,
-                                      frames=n, digest=digest, path=str(path.resolve())))
-
-    total_frames = sum(n for _, n in bounds)
-    duration = total_frames / ctx.fps
-    st = soundtrack.build_soundtrack(
-        [soundtrack.Cue(s.narration, r.start_s, r.end_s - r.start_s) for (s, _), r in zip(eff, rendered)],
-        duration, lang=sb.locale or ctx.locale, mood=sb.template, narrate=get_settings().narration,
-        cache_dir=work / AUDIO_DIR)
-    warnings.extend(st.warnings)
-
-    plan_digest = plan.digest()
-    audio_sha = hashlib.sha256(st.samples.tobytes()).hexdigest()[:16]
-    name = _digest([generator.backend, plan_digest, audio_sha, [r.digest for r in rendered]])[:12]
-    video = work / f"creative_{name}.mp4"
-    if not video.exists():
-        wav = soundtrack.write_wav(work / AUDIO_DIR / f"soundtrack_{audio_sha}.wav", st.samples, st.sample_rate)
-        silent = work / f".video_{name}.mp4"
-        try:
-            concat_segments([r.path for r in rendered], silent)
-            mux_audio(silent, wav, video, metadata={
-                "comment": f"{LABEL_TEXT}; generator=NextAds ({generator.backend}); plan_digest={plan_digest}",
-                "description": f"{LABEL_TEXT} by NextAds with {generator.backend} (plan {plan_digest})",
-                "title": LABEL_TEXT,
-            })
-        finally:
-            with contextlib.suppress(FileNotFoundError):
-                silent.unlink()
-    w, h = ctx.size
-    return Creative(
-        video_path=str(video.resolve()), plan_digest=plan_digest, backend=generator.backend, width=w, height=h,
-        fps=ctx.fps, duration_s=duration, frames=total_frames, scenes=rendered, has_audio=True,
-        narration=st.narration, label=LABEL_TEXT, rerendered=rerendered, warnings=list(dict.fromkeys(warnings)),
-    )
+    return assemble_creative(plan, specs, paths, bounds, eff, work, warnings, rerendered,
+                             backend=generator.backend,
+                             sidecar_extra={k: {"clip": clips[k].name if k in clips else None} for k in range(len(specs))})

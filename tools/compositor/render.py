@@ -393,6 +393,14 @@ def render_creative(plan: CreativePlan, product: Product, work_dir: str | Path, 
                   if k in forced or not _segment_ok(paths[k], spec.digest(), spec.frames)]
     render_segments(specs, [(k, paths[k]) for k in rerendered], warnings)
 
+    return assemble_creative(plan, specs, paths, bounds, eff, work, warnings, rerendered)
+
+
+def assemble_creative(plan: CreativePlan, specs: list[SceneSpec], paths: list[Path], bounds: list[tuple[int, int]],
+                      eff: list, work: Path, warnings: list[str], rerendered: list[int], *,
+                      backend: str = BACKEND, sidecar_extra: dict[int, dict] | None = None) -> Creative:
+    """Shared finishing tail of every backend: segment sidecars, soundtrack, concat, mux, label tags."""
+    ctx, sb = plan.context, plan.storyboard
     rendered_scenes: list[RenderedScene] = []
     for k, spec in enumerate(specs):
         digest, path = spec.digest(), paths[k]
@@ -400,6 +408,7 @@ def render_creative(plan: CreativePlan, product: Product, work_dir: str | Path, 
             "digest": digest, "frames": spec.frames, "variant": spec.variant,
             "source": scene_source(plan, k),
             "scene": spec.scene.model_dump(mode="json"),
+            **(sidecar_extra or {}).get(k, {}),
         }, ensure_ascii=False, sort_keys=True))
         first, n = bounds[k]
         rendered_scenes.append(RenderedScene(index=k, start_s=first / ctx.fps, end_s=(first + n) / ctx.fps,
@@ -415,24 +424,26 @@ def render_creative(plan: CreativePlan, product: Product, work_dir: str | Path, 
 
     plan_digest = plan.digest()
     audio_sha = hashlib.sha256(st.samples.tobytes()).hexdigest()[:16]
+    salt = [] if backend == BACKEND else [backend]  # compositor names stay as they were
     name = hashlib.sha256(
-        json.dumps([plan_digest, audio_sha, [r.digest for r in rendered_scenes]]).encode()).hexdigest()[:12]
+        json.dumps([*salt, plan_digest, audio_sha, [r.digest for r in rendered_scenes]]).encode()).hexdigest()[:12]
     video = work / f"creative_{name}.mp4"
     if not video.exists():
         wav = soundtrack.write_wav(work / AUDIO_DIR / f"soundtrack_{audio_sha}.wav", st.samples, st.sample_rate)
         silent = work / f".video_{name}.mp4"
+        made_with = "" if backend == BACKEND else f" ({backend})"
         try:
             concat_segments([r.path for r in rendered_scenes], silent)
             mux_audio(silent, wav, video, metadata={
-                "comment": f"{LABEL_TEXT}; generator=NextAds; plan_digest={plan_digest}",
-                "description": f"{LABEL_TEXT} by NextAds (plan {plan_digest})",
+                "comment": f"{LABEL_TEXT}; generator=NextAds{made_with}; plan_digest={plan_digest}",
+                "description": f"{LABEL_TEXT} by NextAds{made_with} (plan {plan_digest})",
                 "title": LABEL_TEXT,
             })
         finally:
             silent.unlink(missing_ok=True)
     w, h = ctx.size
     return Creative(
-        video_path=str(video.resolve()), plan_digest=plan_digest, backend=BACKEND, width=w, height=h,
+        video_path=str(video.resolve()), plan_digest=plan_digest, backend=backend, width=w, height=h,
         fps=ctx.fps, duration_s=duration, frames=total_frames, scenes=rendered_scenes, has_audio=True,
         narration=st.narration, label=LABEL_TEXT, rerendered=rerendered, warnings=list(dict.fromkeys(warnings)),
     )
