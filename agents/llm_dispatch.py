@@ -25,6 +25,8 @@ from agents.director import llm as director_llm
 from nextads.providers.chat import make_chat_model, parse_spec
 from nextads.schemas import (
     Grounding,
+    HostSummary,
+    IntegrationDecision,
     MatchResult,
     Product,
     RevisionDirective,
@@ -48,8 +50,9 @@ def chat_model_for(spec: str) -> Any | None:
     return make_chat_model(spec, temperature=s.llm_temperature, timeout=s.llm_timeout_s)
 
 
-def director_model() -> Any | None:
-    """The Director's chat model under the current settings (None = offline)."""
+def step_model() -> Any | None:
+    """The chat model every LLM-backed step uses under the current settings (None = offline):
+    the Director steps, the Verifier's judged checks and the Reflector's attribution."""
     spec = get_settings().llm
     return None if parse_spec(spec).offline else chat_model_for(spec)
 
@@ -57,7 +60,7 @@ def director_model() -> Any | None:
 def run_step(step: str, llm_impl: Callable[..., T], offline_impl: Callable[..., T], *args: Any,
              **kwargs: Any) -> tuple[T, Fallbacks]:
     """Run the LLM implementation when a model is configured, else (or on give-up) the offline one."""
-    model = director_model()
+    model = step_model()
     if model is None:
         return offline_impl(*args, **kwargs), []
     try:
@@ -85,13 +88,18 @@ def match_product(user_profile: UserProfile, product: Product, *, threshold: flo
 
 
 def write_storyboard(user_profile: UserProfile, product: Product, match: MatchResult, context: ServingContext, *,
-                     previous: Storyboard | None = None,
-                     directive: RevisionDirective | None = None) -> tuple[Storyboard, Fallbacks]:
+                     previous: Storyboard | None = None, directive: RevisionDirective | None = None,
+                     host: HostSummary | None = None,
+                     integration: IntegrationDecision | None = None) -> tuple[Storyboard, Fallbacks]:
+    """PCI passes the host summary and the integration decision (both implementations take them)."""
     return run_step("write_storyboard", director_llm.write_storyboard, storyboard.write_storyboard, user_profile,
-                    product, match, context, previous=previous, directive=directive)
+                    product, match, context, previous=previous, directive=directive,
+                    **director_llm.pci_kwargs(host, integration))
 
 
 def ground_assets(board: Storyboard, product: Product, user_profile: UserProfile, context: ServingContext,
-                  work_dir: Path) -> tuple[Grounding, Fallbacks]:
+                  work_dir: Path, *, integration: IntegrationDecision | None = None,
+                  host: HostSummary | None = None) -> tuple[Grounding, Fallbacks]:
     return run_step("ground_assets", director_llm.ground_assets, grounding.ground_assets, board, product,
-                    user_profile, context, work_dir)
+                    user_profile, context, work_dir, **director_llm.pci_kwargs(host, integration))
+

@@ -1,4 +1,5 @@
-"""Producer: realizes a creative plan as a video through the `generate_video` tool.
+"""Producer: realizes a creative plan as a video through the `generate_video` tool, and
+for PCI splices the segment into the host video (`integrate`).
 
 A full pass renders every scene; with `previous` (and optionally a producer `directive`) it
 performs a localized edit: only the scenes whose inputs changed, or that the directive
@@ -10,7 +11,7 @@ from __future__ import annotations
 import hashlib
 from pathlib import Path
 
-from nextads.schemas import Creative, CreativePlan, Product, RevisionDirective
+from nextads.schemas import Creative, CreativePlan, IntegratedVideo, Product, RevisionDirective
 from tools.video import generate_video
 
 PLANS_DIR = "plans"
@@ -40,3 +41,28 @@ def produce(plan: CreativePlan, product: Product, work_dir: Path, *, previous: C
     if directive is not None and directive.target == "producer":
         args["directive"] = directive.model_dump(mode="json")
     return Creative.model_validate(generate_video.invoke(args))
+
+
+def integrate(creative: Creative, plan: CreativePlan, work_dir: Path) -> Creative:
+    """PCI: splice the rendered segment into the host at the plan's integration point.
+
+    The integrated video is named by the segment's content and the point, so a revision
+    round that changed neither reuses it."""
+    from tools.media.splice import splice
+
+    if plan.host is None or plan.integration is None:
+        raise ValueError("a PCI plan needs a host summary and an integration decision")
+    work = Path(work_dir)
+    work.mkdir(parents=True, exist_ok=True)
+    key = f"{Path(creative.video_path).stem}|{plan.host.video_path}|{plan.integration.point_s:.4f}"
+    stem = work / f"integrated_{hashlib.sha256(key.encode()).hexdigest()[:12]}"
+    record = stem.with_suffix(".json")
+    try:
+        integrated = IntegratedVideo.model_validate_json(record.read_text(encoding="utf-8"))
+        if not Path(integrated.path).exists():
+            raise FileNotFoundError(integrated.path)
+    except (OSError, ValueError):
+        integrated = splice(plan.host.video_path, creative.video_path, plan.integration.point_s,
+                            stem.with_suffix(".mp4"))
+        record.write_text(integrated.model_dump_json(), encoding="utf-8")
+    return creative.model_copy(update={"integrated": integrated})

@@ -6,6 +6,11 @@ drift) and becomes a `RevisionDirective` routed to the smallest responsible stag
 (DESIGN.md §2). Routing rules live in ``ROUTES`` (data, not branches), and a finding that
 survives a directive is escalated one stage up, because re-running a deterministic step
 with the same inputs would only reproduce the same failure.
+
+PCI adds ``decide_integration``: a segment that breaks into a high-energy moment or does not
+join the host smoothly moves the integration point (the directive excludes the current point
+and every point already moved away from, so re-running that step is never a repeat); a
+segment off the host's theme re-centres the storyboard's bridge on the host topic.
 """
 
 from __future__ import annotations
@@ -17,11 +22,21 @@ from nextads.schemas import CreativePlan, Feedback, Finding, RevisionDirective, 
 
 # Upstream → downstream. Re-entering at a stage re-runs everything after it, so when
 # several directives are due, the graph enters at the most upstream one.
-STAGES: tuple[str, ...] = ("model_user", "match_product", "write_storyboard", "ground_assets", "producer")
+STAGES: tuple[str, ...] = ("model_user", "decide_integration", "match_product", "write_storyboard", "ground_assets",
+                           "producer")
 
 # Relative cost of re-entering at a stage (1.0 = full re-generation); used to pick the
-# cheapest sufficient revision and reported in every directive.
-STAGE_COST = {"model_user": 1.0, "match_product": 0.9, "write_storyboard": 0.6, "ground_assets": 0.4, "producer": 0.2}
+# cheapest sufficient revision and reported in every directive. Moving the integration point
+# re-uses the cached host summary and usually the match, so it costs less than re-matching.
+STAGE_COST = {"model_user": 1.0, "decide_integration": 0.7, "match_product": 0.9, "write_storyboard": 0.6,
+              "ground_assets": 0.4, "producer": 0.2}
+
+# Stages only a PCI plan has, entered only by their own routes: escalation passes over them
+# (moving the point does not repair a failure the point did not cause).
+PCI_STAGES = frozenset({"decide_integration"})
+# Stages whose inputs change with every directive (each excludes one more point): a failure
+# that survives one is retried there rather than escalated.
+REPEATABLE_STAGES = frozenset({"decide_integration"})
 
 # Feedback interpretation (DESIGN.md §3): a skip inside the hook means the hook is weak.
 HOOK_WINDOW_S = 3.0
@@ -42,6 +57,11 @@ class Route:
 # First match wins; order = most specific first.
 ROUTES: tuple[Route, ...] = (
     Route(("label",), "producer", "execution", "rerender", "the AI Created label must be visible on every frame"),
+    # PCI integration quality (before the generic context/quality routes their names could hit).
+    Route(("integration_disruption", "integration_continuity"), "decide_integration", "plan", None,
+          "the segment interrupts the host at a bad moment or does not join it smoothly"),
+    Route(("integration_theme",), "write_storyboard", "plan", None,
+          "the segment does not follow the host's theme (re-centre the bridge on the host topic)"),
     Route(("trademark", "competitor"), "match_product", "plan", None, "the creative leans on a third-party brand"),
     Route(("licen", "expired"), "ground_assets", "plan", None, "an asset is not licensed for this platform/date"),
     Route(("audio", "voice", "music"), "producer", "execution", "rerender", "the soundtrack is not licensed"),
@@ -62,9 +82,12 @@ ROUTES: tuple[Route, ...] = (
 DEFAULT_ROUTE = Route((), "write_storyboard", "plan", None, "unattributed failure")
 
 
-def _route_for(check: str) -> Route:
+def _route_for(check: str, plan: CreativePlan | None = None) -> Route:
+    """The first route whose keywords the check names (a PCI-only route needs a PCI plan)."""
     low = check.lower()
-    return next((r for r in ROUTES if any(k.lower() in low for k in r.keywords)), DEFAULT_ROUTE)
+    pci = plan is not None and plan.integration is not None
+    return next((r for r in ROUTES if any(k.lower() in low for k in r.keywords)
+                 and (pci or r.target not in PCI_STAGES)), DEFAULT_ROUTE)
 
 
 def _scenes(finding: Finding, plan: CreativePlan) -> list[int]:
@@ -102,19 +125,49 @@ def _interests_touching(texts: Sequence[str], plan: CreativePlan) -> list[str]:
 
 
 def _escalate(target: str) -> str:
+    """The stage above ``target``, passing over the PCI-only stages."""
     i = STAGES.index(target)
-    return STAGES[max(0, i - 1)]
+    while i > 0:
+        i -= 1
+        if STAGES[i] not in PCI_STAGES:
+            return STAGES[i]
+    return STAGES[0]
+
+
+def escalated_target(target: str, checks: Sequence[str], history: Sequence[RevisionDirective]) -> str:
+    """``target``, or one stage up past every stage already tried for these checks (a
+    repeatable stage is retried: its inputs changed)."""
+    tried = {d.target for d in history if any(c in d.reason for c in checks)}
+    while target in tried and target not in REPEATABLE_STAGES and target != STAGES[0]:
+        target = _escalate(target)
+    return target
+
+
+def excluded_points(plan: CreativePlan, history: Sequence[RevisionDirective] = ()) -> list[float]:
+    """Integration points to move away from: the plan's current point, the points its decision
+    already excluded and those of earlier directives (so a moved point never comes back)."""
+    if plan.integration is None:
+        return []
+    points = [plan.integration.point_s, *plan.integration.excluded_points,
+              *(p for d in history for p in d.exclude_points)]
+    return list(dict.fromkeys(round(p, 3) for p in points))
+
+
+def bridge_scenes(plan: CreativePlan) -> list[int]:
+    """A PCI segment's bridge: its opening and the first product scene after it."""
+    return [s.index for s in plan.storyboard.scenes[:2]]
 
 
 def directive_for(finding: Finding, plan: CreativePlan, tried: Sequence[RevisionDirective] = ()) -> RevisionDirective:
     """One minimal directive repairing one failed finding."""
-    route = _route_for(finding.check)
+    route = _route_for(finding.check, plan)
     target, level, edit = route.target, route.level, route.edit
     # Escalate past every stage already tried for this same check.
-    tried_targets = {d.target for d in tried if finding.check in d.reason}
-    while target in tried_targets and target != STAGES[0]:
-        target = _escalate(target)
-        level, edit = "plan", None
+    escalated = escalated_target(target, [finding.check], tried)
+    if escalated != target:
+        target, level, edit = escalated, "plan", None
+    if target == "decide_integration":
+        return _move_point(finding, plan, route, tried)
     scope = _scenes(finding, plan)
     texts = _texts(finding)
     d = RevisionDirective(
@@ -128,6 +181,8 @@ def directive_for(finding: Finding, plan: CreativePlan, tried: Sequence[Revision
         edit=edit if target == "producer" else None,  # type: ignore[arg-type]
         remove_text=texts if target in ("write_storyboard", "match_product") else [],
     )
+    if target == "write_storyboard" and "integration_theme" in finding.check.lower():
+        d.scope = d.scope or bridge_scenes(plan)  # the bridge carries the host topic
     if target == "write_storyboard" and "personaliz" in finding.check.lower():
         # Tell the story through the user's interest: re-hook with a personal hook type.
         d.hook_type = _personal_hook(plan.storyboard.hook_type)
@@ -139,11 +194,26 @@ def directive_for(finding: Finding, plan: CreativePlan, tried: Sequence[Revision
     return d
 
 
+def _move_point(finding: Finding, plan: CreativePlan, route: Route,
+                tried: Sequence[RevisionDirective]) -> RevisionDirective:
+    """Move the integration point: the whole segment is re-planned around a new point."""
+    assert plan.integration is not None  # _route_for only routes PCI plans here
+    point = plan.integration.point_s
+    return RevisionDirective(
+        target="decide_integration", level="plan",
+        instruction=f"move the integration point away from {point:g}s because {route.why}",
+        reason=f"{finding.check}: {finding.message or route.why}",
+        cost=STAGE_COST["decide_integration"],
+        exclude_points=excluded_points(plan, tried),
+    )
+
+
 def _instruction(target: str, route: Route, scope: list[int], texts: list[str]) -> str:
     where = f" in scenes {scope}" if scope else ""
     said = f" (remove: {'; '.join(repr(t) for t in texts[:3])})" if texts else ""
     verbs = {
         "model_user": "rebuild the user profile from the full history",
+        "decide_integration": "move the integration point",
         "match_product": "re-match the product without the offending interest and rebuild the bridge",
         "write_storyboard": f"rewrite the affected text{where}{said}",
         "ground_assets": f"re-bind licensed assets{where}",
@@ -178,8 +248,8 @@ def feedback_directives(feedback: Feedback, plan: CreativePlan) -> list[Revision
             cost=STAGE_COST["write_storyboard"] * len(scope) / max(1, len(sb.scenes)),
             confidence=0.5, source="feedback",
         ))
-    elif feedback.watch_time_s >= 0.9 * duration and not feedback.click:
-        cta = [s.index for s in sb.scenes if s.purpose == "cta"]
+    elif feedback.watch_time_s >= 0.9 * duration and not feedback.click and \
+            (cta := [s.index for s in sb.scenes if s.purpose == "cta"]):  # a PCI segment has no CTA to strengthen
         out.append(RevisionDirective(
             target="write_storyboard", level="plan", scope=cta,
             instruction="strengthen the call to action; keep the story",
@@ -243,6 +313,7 @@ def combine(directives: Sequence[RevisionDirective]) -> RevisionDirective:
         "exclude_interests": union("exclude_interests"),
         "exclude_topics": union("exclude_topics"),
         "exclude_facets": union("exclude_facets"),
+        "exclude_points": union("exclude_points"),
         "remove_text": union("remove_text"),
         "hook_type": next((d.hook_type for d in directives if d.hook_type), None),
         "edit": first.edit or next((d.edit for d in directives if d.edit), None),

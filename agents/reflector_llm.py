@@ -9,6 +9,8 @@ checks it repairs. Deterministic post-checks keep them valid:
 - targets are Director steps or the Producer (``reflector.STAGES``); a directive that repairs
   no failed finding of this verdict is dropped; a target already tried for the same check is
   escalated one stage up, as the offline Reflector does;
+- ``decide_integration`` (PCI only; dropped for a plan without an integration point) excludes
+  the plan's current point and every point already moved away from (``exclude_points``);
 - level follows the target (Producer = execution), ``edit`` only for the Producer, ``hook_type``
   only for the storyboard and from the known hook types;
 - scope is clipped to the storyboard's scenes (falling back to the findings' evidence), the
@@ -110,15 +112,6 @@ def directive_cost(target: str, scope: Sequence[int], plan: CreativePlan) -> flo
     return round(offline.STAGE_COST[target] * share, 3)
 
 
-def _escalated(target: str, checks: Sequence[str], history: Sequence[RevisionDirective]) -> str:
-    """One stage up past every stage already tried for these checks (re-running the same
-    stage for a failure that survived it would likely reproduce it)."""
-    tried = {d.target for d in history if any(c in d.reason for c in checks)}
-    while target in tried and target != offline.STAGES[0]:
-        target = offline.STAGES[offline.STAGES.index(target) - 1]
-    return target
-
-
 def _evidence_scenes(findings: Sequence[Finding], plan: CreativePlan) -> list[int]:
     return sorted({i for f in findings for i in offline._scenes(f, plan)})
 
@@ -138,12 +131,18 @@ def directive_from_proposal(p: DirectiveProposal, failed: dict[str, Finding], pl
     if not checks:
         return None
     findings = [failed[c] for c in checks]
-    target = _escalated(p.target, checks, history)
+    if p.target in offline.PCI_STAGES and plan.integration is None:
+        return None  # no integration point to move in a standalone ad
+    # One stage up past every stage already tried for these checks, as offline.
+    target = offline.escalated_target(p.target, checks, history)
     sb = plan.storyboard
     n = len(sb.scenes)
     scope = sorted({i for i in p.scope if 0 <= i < n})
     if p.scope and not scope:  # the model localized, but to scenes that do not exist
         scope = _evidence_scenes(findings, plan)
+    moves_point = target == "decide_integration"  # the whole segment is re-planned around a new point
+    if moves_point:
+        scope = []
     board_text = " ".join(t for s in sb.scenes for t in (s.narration, s.on_screen_text, s.visual)).lower()
     topics = {i.topic for i in plan.profile.interests}
     facets = {f.facet for f in plan.match.facets}
@@ -151,7 +150,7 @@ def directive_from_proposal(p: DirectiveProposal, failed: dict[str, Finding], pl
         target=target,  # type: ignore[arg-type]
         level="execution" if target == "producer" else "plan",
         scope=scope,
-        time_range=_time_range(p.time_range, findings, sb.target_duration_s),
+        time_range=None if moves_point else _time_range(p.time_range, findings, sb.target_duration_s),
         instruction=p.instruction.strip() or f"repair {', '.join(checks)}",
         # Checks first: the escalation above (and the offline one) finds them in the reason.
         reason=f"{', '.join(checks)}: {p.reason.strip() or findings[0].message}",
@@ -160,6 +159,7 @@ def directive_from_proposal(p: DirectiveProposal, failed: dict[str, Finding], pl
         exclude_topics=[t.strip() for t in p.exclude_topics if t.strip()][:MAX_EXCLUDED_TOPICS]
         if target == "model_user" else [],
         exclude_facets=[f for f in dict.fromkeys(p.exclude_facets) if f in facets],
+        exclude_points=offline.excluded_points(plan, history) if moves_point else [],
         remove_text=[t for t in dict.fromkeys(p.remove_text) if t.strip() and t.strip().lower() in board_text]
         if target in ("write_storyboard", "match_product") else [],
         edit=(p.edit or "rerender") if target == "producer" else None,

@@ -1,18 +1,25 @@
-"""The Director subgraph: model_user → match_product → write_storyboard → ground_assets.
+"""The Director subgraph.
+
+    PCG: model_user → match_product → write_storyboard → ground_assets
+    PCI: model_user → summarize_host → decide_integration → match_product → write_storyboard → ground_assets
 
 Each step is its own node so the Reflector can re-enter at the smallest responsible
 step: the entry router reads the pending directive's target and starts there; every step
-after it re-runs (cheaply: unchanged scenes keep their render digests downstream).
+after it re-runs (cheaply: unchanged scenes keep their render digests downstream, and the
+host summary is cached by the video's content).
 """
 
 from __future__ import annotations
 
+import math
 from pathlib import Path
 from typing import Any, Literal
 
 from langgraph.graph import END, START, StateGraph
 
 from agents import llm_dispatch
+from agents.director import host as host_analysis
+from agents.director import integration as integration_planner
 from agents.director.generic import generic_profile
 from graphs.state import (
     DirectorInput,
@@ -21,14 +28,17 @@ from graphs.state import (
     context_of,
     directive_of,
     dump,
+    host_of,
+    integration_of,
     product_of,
     user_of,
 )
 from graphs.tracing import timed
-from nextads.schemas import MatchResult, Storyboard, UserProfile
+from nextads.schemas import HostSummary, MatchResult, ServingContext, Storyboard, UserProfile
 from nextads.settings import get_settings
 
-DirectorStep = Literal["model_user", "match_product", "write_storyboard", "ground_assets"]
+DirectorStep = Literal["model_user", "summarize_host", "decide_integration", "match_product", "write_storyboard",
+                       "ground_assets"]
 
 
 def _uses_generic(state: DirectorState) -> bool:
@@ -44,6 +54,42 @@ def model_user(state: DirectorState) -> dict[str, Any]:
     topics = state.get("exclusions", {}).get("topics", [])
     result, fallbacks = llm_dispatch.model_user(user, exclude_topics=topics)
     return {"profile": dump(result), "fallbacks": fallbacks}
+
+
+def conform_context(context: ServingContext, host: HostSummary) -> ServingContext:
+    """PCI: the segment is rendered at the host's size, frame rate and aspect ratio."""
+    w, h = host.width - host.width % 2, host.height - host.height % 2
+    g = math.gcd(w, h)
+    return context.model_copy(update={"resolution": (w, h), "fps": max(1, round(host.fps)),
+                                      "aspect_ratio": f"{w // g}:{h // g}"})
+
+
+@timed
+def summarize_host(state: DirectorState) -> dict[str, Any]:
+    """PCI: topic, style, shots, energy over time and burned-in text of the host video."""
+    summary = host_analysis.summarize_host(state["host_video"], title=state.get("host_title", ""),
+                                           work_dir=Path(state["work_dir"]) / "host")
+    return {"host": dump(summary), "context": dump(conform_context(context_of(state), summary))}
+
+
+@timed
+def decide_integration(state: DirectorState) -> dict[str, Any]:
+    """PCI: where the segment goes — a shot boundary or calm moment, never the climax or
+    over subtitles, away from every point a directive moved off."""
+    host = host_of(state)
+    assert host is not None, "summarize_host runs first"
+    points = [float(p) for p in state.get("exclusions", {}).get("points", [])]
+    decision = integration_planner.decide_integration(
+        host, UserProfile.model_validate(state["profile"]), product_of(state),
+        work_dir=Path(state["work_dir"]) / "integration", exclude_points=points)
+    return {"integration": dump(decision)}
+
+
+def _pci_kwargs(state: DirectorState) -> dict[str, Any]:
+    """The host and the integration point for the PCI storyboard and grounding."""
+    if state.get("task") != "pci":
+        return {}
+    return {"host": host_of(state), "integration": integration_of(state)}
 
 
 @timed
@@ -73,6 +119,7 @@ def write_storyboard(state: DirectorState) -> dict[str, Any]:
         context_of(state),
         previous=previous,
         directive=directive if targeted else None,
+        **_pci_kwargs(state),
     )
     return {"storyboard": dump(board), "fallbacks": fallbacks}
 
@@ -86,6 +133,7 @@ def ground_assets(state: DirectorState) -> dict[str, Any]:
         UserProfile.model_validate(state["profile"]),
         context_of(state),
         Path(state["work_dir"]) / "grounding",
+        **_pci_kwargs(state),
     )
     return {"grounding": dump(result), "fallbacks": fallbacks}
 
@@ -93,20 +141,32 @@ def ground_assets(state: DirectorState) -> dict[str, Any]:
 def route_entry(state: DirectorState) -> DirectorStep:
     """Start at the directive's target step, or at the beginning on a first pass."""
     d = state.get("directive")
-    if d and d.get("target") in ("model_user", "match_product", "write_storyboard", "ground_assets"):
-        return d["target"]
+    target = d.get("target") if d else None
+    if target == "decide_integration" and state.get("task") != "pci":
+        target = "match_product"  # no host to move a point in: the nearest plan step
+    if target in ("model_user", "decide_integration", "match_product", "write_storyboard", "ground_assets"):
+        return target  # type: ignore[return-value]
     return "model_user"
+
+
+def route_after_profile(state: DirectorState) -> Literal["summarize_host", "match_product"]:
+    """PCI reads the host (and picks the point) before matching; PCG goes straight on."""
+    return "summarize_host" if state.get("task") == "pci" else "match_product"
 
 
 def build_director() -> Any:
     """Compile the Director subgraph (it shares the creative loop's state)."""
     g = StateGraph(DirectorState, input_schema=DirectorInput, output_schema=DirectorOutput)
     g.add_node("model_user", model_user)
+    g.add_node("summarize_host", summarize_host)
+    g.add_node("decide_integration", decide_integration)
     g.add_node("match_product", match_product)
     g.add_node("write_storyboard", write_storyboard)
     g.add_node("ground_assets", ground_assets)
     g.add_conditional_edges(START, route_entry)
-    g.add_edge("model_user", "match_product")
+    g.add_conditional_edges("model_user", route_after_profile)
+    g.add_edge("summarize_host", "decide_integration")
+    g.add_edge("decide_integration", "match_product")
     g.add_edge("match_product", "write_storyboard")
     g.add_edge("write_storyboard", "ground_assets")
     g.add_edge("ground_assets", END)

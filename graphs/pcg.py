@@ -1,4 +1,4 @@
-"""The creative loop for personalized creative generation (PCG).
+"""The creative loop for personalized creative generation (PCG), reused by PCI.
 
     START → director → produce → verify ─┬─ accept ───────────────► finalize → END
                  ▲          ▲            ├─ revise/reject ─► reflect ─┬─► director (plan-level)
@@ -45,18 +45,27 @@ def produce(state: CreativeState) -> dict[str, Any]:
     """Producer: render the plan, or apply a localized edit to the scenes a directive names."""
     directive = directive_of(state)
     work = Path(state["work_dir"])
+    plan = plan_of(state)
     creative = producer.produce(
-        plan_of(state),
+        plan,
         product_of(state),
         work / "render",
         previous=creative_of(state),
         directive=directive if directive and directive.target == "producer" else None,
     )
+    if plan.task == "pci":  # the segment goes into the host at the integration point
+        creative = producer.integrate(creative, plan, work / "integrated")
     # Keep every round's video: the best verified one may be an earlier round's.
-    kept = work / "rounds" / f"round{state.get('round', 0)}{'-fallback' if state.get('fallback') else ''}.mp4"
-    kept.parent.mkdir(parents=True, exist_ok=True)
+    stem = work / "rounds" / f"round{state.get('round', 0)}{'-fallback' if state.get('fallback') else ''}"
+    stem.parent.mkdir(parents=True, exist_ok=True)
+    kept = stem.with_suffix(".mp4")
     shutil.copyfile(creative.video_path, kept)
-    return {"creative": dump(creative.model_copy(update={"video_path": str(kept)}))}
+    update: dict[str, Any] = {"video_path": str(kept)}
+    if creative.integrated is not None:
+        spliced = stem.with_name(stem.name + "-integrated.mp4")
+        shutil.copyfile(creative.integrated.path, spliced)
+        update["integrated"] = creative.integrated.model_copy(update={"path": str(spliced)})
+    return {"creative": dump(creative.model_copy(update=update))}
 
 
 @timed
@@ -88,7 +97,7 @@ def reflect(state: CreativeState) -> dict[str, Any]:
         "directive": dump(chosen),
         "directives": [dump(chosen)],
         "exclusions": {"topics": chosen.exclude_topics, "interests": chosen.exclude_interests,
-                       "facets": chosen.exclude_facets},
+                       "facets": chosen.exclude_facets, "points": chosen.exclude_points},
         "round": state.get("round", 0) + 1,
         "fallbacks": fallbacks,
     }
@@ -140,6 +149,10 @@ def finalize(state: CreativeState) -> dict[str, Any]:
     )
     final = Path(state["work_dir"]) / "final.mp4"
     tag_provenance(creative.video_path, final, provenance.model_dump(mode="json"))
+    integrated_path = None
+    if creative.integrated is not None:  # PCI: the host with the labelled segment in it
+        integrated_path = str(Path(state["work_dir"]) / "final-integrated.mp4")
+        tag_provenance(creative.integrated.path, integrated_path, provenance.model_dump(mode="json"))
     store = _store()
     if store is not None:
         if not plan.profile.generic:
@@ -147,7 +160,7 @@ def finalize(state: CreativeState) -> dict[str, Any]:
         user_memory.record_delivery(store, plan, creative_id=f"{plan.product_id}-{plan.digest()}")
     return {"outcome": {
         "finalized": True, "decision": verdict.decision, "rounds": rounds, "round": chosen["round"],
-        "fallback": chosen.get("fallback", False), "video_path": str(final),
+        "fallback": chosen.get("fallback", False), "video_path": str(final), "integrated_path": integrated_path,
         "plan": chosen["plan"], "creative": chosen["creative"], "verdict": chosen["verdict"],
         "provenance": provenance.model_dump(mode="json"),
     }}
@@ -178,9 +191,10 @@ def route_directive(state: CreativeState) -> Literal["director", "produce"]:
     return "produce" if d.get("target") == "producer" else "director"
 
 
-def build_graph(checkpointer: Any = None, store: Any = None) -> Any:
-    """Compile the PCG creative loop."""
-    g = StateGraph(CreativeState, input_schema=CreativeInput, output_schema=CreativeOutput)
+def build_graph(checkpointer: Any = None, store: Any = None, *, name: str = "pcg",
+                input_schema: type = CreativeInput) -> Any:
+    """Compile the creative loop (PCG; graphs/pci.py compiles the same loop for PCI)."""
+    g = StateGraph(CreativeState, input_schema=input_schema, output_schema=CreativeOutput)
     g.add_node("director", build_director())
     g.add_node("produce", produce)
     g.add_node("verify", verify)
@@ -194,7 +208,7 @@ def build_graph(checkpointer: Any = None, store: Any = None) -> Any:
     g.add_conditional_edges("reflect", route_directive)
     g.add_edge("fallback", "director")
     g.add_edge("finalize", END)
-    return g.compile(checkpointer=checkpointer, store=store, name="pcg")
+    return g.compile(checkpointer=checkpointer, store=store, name=name)
 
 
 # For `langgraph dev` / LangGraph Studio (the server supplies persistence).

@@ -85,7 +85,8 @@ def run_creative(
 
 
 def export_outputs(values: dict[str, Any], out_dir: Path, run_record: dict[str, Any]) -> Path:
-    """Write plan.json, collage.png, creative.mp4, verdict.json and run.json atomically."""
+    """Write plan.json, collage.png, the video(s), verdict.json and run.json atomically:
+    PCG writes creative.mp4; PCI writes segment.mp4 and integrated.mp4 (host + segment)."""
     out_dir = out_dir.resolve()
     tmp = out_dir.parent / f".{out_dir.name}.partial-{os.getpid()}"
     shutil.rmtree(tmp, ignore_errors=True)
@@ -102,8 +103,12 @@ def export_outputs(values: dict[str, Any], out_dir: Path, run_record: dict[str, 
         if candidate.get("verdict"):
             (tmp / "verdict.json").write_text(json.dumps(candidate["verdict"], indent=2, ensure_ascii=False))
         if outcome.get("finalized"):
-            # Only a verified, compliant, labelled creative is ever written as creative.mp4.
-            shutil.copyfile(outcome["video_path"], tmp / "creative.mp4")
+            # Only a verified, compliant, labelled creative is ever written out.
+            if values.get("task") == "pci":
+                shutil.copyfile(outcome["video_path"], tmp / "segment.mp4")
+                shutil.copyfile(outcome["integrated_path"], tmp / "integrated.mp4")
+            else:
+                shutil.copyfile(outcome["video_path"], tmp / "creative.mp4")
         (tmp / "run.json").write_text(json.dumps(run_record, indent=2, ensure_ascii=False))
         if out_dir.exists():
             old = out_dir.parent / f".{out_dir.name}.old-{os.getpid()}"
@@ -172,11 +177,14 @@ def run_to_folder(
 
 
 def creative_inputs(task: str, user: UserData, product: Product, context: ServingContext, *,
-                    thread_id: str, max_rounds: int, generic: bool = False) -> dict[str, Any]:
-    """The graph input for one creative (CreativeInput)."""
+                    thread_id: str, max_rounds: int, generic: bool = False, host_video: str | None = None,
+                    host_title: str = "") -> dict[str, Any]:
+    """The graph input for one creative (CreativeInput; PCIInput with a host video)."""
     work = work_dir_for(thread_id)
     work.mkdir(parents=True, exist_ok=True)
+    host = {"host_video": str(Path(host_video).resolve()), "host_title": host_title} if host_video else {}
     return {
+        **host,
         "task": task,
         "user": user.model_dump(mode="json"),
         "product": product.model_dump(mode="json"),

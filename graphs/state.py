@@ -15,6 +15,8 @@ from nextads.schemas import (
     Creative,
     CreativePlan,
     Grounding,
+    HostSummary,
+    IntegrationDecision,
     MatchResult,
     Product,
     RevisionDirective,
@@ -37,13 +39,20 @@ def _merge_exclusions(left: dict[str, list[str]] | None, right: dict[str, list[s
 class CreativeInput(TypedDict):
     """What a caller provides (the graph's narrow input schema)."""
 
-    task: str  # "pcg" (issue 4 adds "pci")
+    task: str  # "pcg" | "pci"
     user: dict[str, Any]  # UserData
     product: dict[str, Any]  # Product
     context: dict[str, Any]  # ServingContext
     work_dir: str  # per-thread folder for intermediate artifacts
     max_rounds: int
     generic: bool  # GenericAds baseline: no user data
+
+
+class PCIInput(CreativeInput, total=False):
+    """PCI adds the host video the segment is woven into (and its title, when known)."""
+
+    host_video: str
+    host_title: str
 
 
 class CreativeOutput(TypedDict, total=False):
@@ -58,7 +67,12 @@ class CreativeOutput(TypedDict, total=False):
 
 
 class CreativeState(CreativeInput, total=False):
+    # PCI inputs.
+    host_video: str
+    host_title: str
     # Director artifacts (latest version).
+    host: dict[str, Any]  # PCI: HostSummary
+    integration: dict[str, Any]  # PCI: IntegrationDecision
     profile: dict[str, Any]
     match: dict[str, Any]
     storyboard: dict[str, Any]
@@ -70,7 +84,7 @@ class CreativeState(CreativeInput, total=False):
     directive: dict[str, Any] | None
     # Everything the Reflector issued, in order.
     directives: Annotated[list[dict[str, Any]], operator.add]
-    # Topics / interests / facets removed by directives, kept across rebuilds.
+    # Topics / interests / facets / integration points removed by directives, kept across rebuilds.
     exclusions: Annotated[dict[str, list[str]], _merge_exclusions]
     round: int
     # Every verified creative: {"round", "plan", "creative", "verdict"} (to keep the best).
@@ -97,7 +111,11 @@ class DirectorInput(TypedDict, total=False):
     directive: dict[str, Any] | None
     exclusions: dict[str, list[str]]
     round: int
+    host_video: str
+    host_title: str
     # Previous artifacts, for scoped revisions.
+    host: dict[str, Any]
+    integration: dict[str, Any]
     profile: dict[str, Any]
     match: dict[str, Any]
     storyboard: dict[str, Any]
@@ -107,6 +125,9 @@ class DirectorInput(TypedDict, total=False):
 class DirectorOutput(TypedDict, total=False):
     """What the Director subgraph hands back to the loop."""
 
+    context: dict[str, Any]  # PCI: conformed to the host's size and frame rate
+    host: dict[str, Any]
+    integration: dict[str, Any]
     profile: dict[str, Any]
     match: dict[str, Any]
     storyboard: dict[str, Any]
@@ -153,7 +174,19 @@ def plan_of(state: CreativeState) -> CreativePlan:
         storyboard=Storyboard.model_validate(state["storyboard"]),
         grounding=Grounding.model_validate(state["grounding"]),
         generic=profile.generic or match.generic,
+        host=host_of(state),
+        integration=integration_of(state),
     )
+
+
+def host_of(state: CreativeState) -> HostSummary | None:
+    h = state.get("host")
+    return HostSummary.model_validate(h) if h else None
+
+
+def integration_of(state: CreativeState) -> IntegrationDecision | None:
+    i = state.get("integration")
+    return IntegrationDecision.model_validate(i) if i else None
 
 
 def creative_of(state: CreativeState) -> Creative | None:

@@ -1,6 +1,7 @@
 """The `nextads` command.
 
     nextads pcg --user USER --product PRODUCT [--context C.json] [--out DIR] [--thread ID] [--max-rounds N]
+    nextads pci --user USER --product PRODUCT --host-video VIDEO [--host-title T] [--context C.json] [--out DIR] ...
     nextads demo [--user ID] [--product ID] [--out DIR]
     nextads products | users
     nextads profile --user USER
@@ -61,9 +62,38 @@ def _configure(args: argparse.Namespace) -> None:
 
 def cmd_pcg(args: argparse.Namespace) -> int:
     """Plan, render, verify and refine one personalised ad; write the output folder."""
-    from graphs.pcg import build_graph
+    return _run_creative(args, "pcg")
+
+
+def cmd_pci(args: argparse.Namespace) -> int:
+    """Weave a personalised segment into a host video; write integrated.mp4 and the rest."""
+    return _run_creative(args, "pci")
+
+
+def _host_video(path: str) -> str:
+    """The host video, checked before any work: it exists and decodes with a video stream."""
+    from tools.media.probe import probe
+
+    p = Path(path)
+    if not p.is_file():
+        raise InputError(path, None, "host video not found")
+    try:
+        info = probe(p, count_frames=False)
+    except (OSError, ValueError, RuntimeError) as exc:
+        raise InputError(path, None, f"not a readable video: {exc}") from None
+    if not info.width or not info.height or not info.duration_s:
+        raise InputError(path, None, "no video stream with a duration")
+    return str(p.resolve())
+
+
+def _run_creative(args: argparse.Namespace, task: str) -> int:
     from graphs.runner import creative_inputs, new_thread_id, run_to_folder
     from nextads.settings import get_settings
+
+    if task == "pci":
+        from graphs.pci import build_graph
+    else:
+        from graphs.pcg import build_graph
 
     _configure(args)
     settings = get_settings()
@@ -74,15 +104,22 @@ def cmd_pcg(args: argparse.Namespace) -> int:
             raise InputError("<command line>", "--user/--product", "both are required (or --thread ID to resume)")
     else:
         user, product, context = _load_inputs(args)  # validated before anything is written
-        thread = thread or new_thread_id("pcg", user, product)
+        host: dict[str, Any] = {}
+        if task == "pci":
+            if not args.host_video:
+                raise InputError("<command line>", "--host-video", "required for pci (or --thread ID to resume)")
+            host = {"host_video": _host_video(args.host_video), "host_title": args.host_title or ""}
+            if "duration_s" not in context.model_fields_set:
+                context = context.model_copy(update={"duration_s": settings.pci_segment_s})
+        thread = thread or new_thread_id(task, user, product)
         max_rounds = settings.max_rounds if args.max_rounds is None else args.max_rounds
         if max_rounds < 0:
             raise InputError("<command line>", "--max-rounds", "must be 0 or more")
-        inputs = creative_inputs("pcg", user, product, context, thread_id=thread, max_rounds=max_rounds,
-                                 generic=args.preset == "generic")
+        inputs = creative_inputs(task, user, product, context, thread_id=thread, max_rounds=max_rounds,
+                                 generic=args.preset == "generic", **host)
     out = Path(args.out or f"out/{thread}")
     _check_out(out)
-    print(f"nextads pcg: thread {thread} (resume with --thread {thread})", file=sys.stderr)
+    print(f"nextads {task}: thread {thread} (resume with --thread {thread})", file=sys.stderr)
     try:
         record = run_to_folder(graph_builder=build_graph, inputs=inputs, thread_id=thread, out_dir=out,
                                progress=_progress)
@@ -99,7 +136,8 @@ def _check_out(out: Path) -> None:
 
 def _report(record: dict[str, Any], out: Path) -> int:
     if record["finalized"]:
-        print(f"{out}/creative.mp4  decision={record['decision']} rounds={record['rounds']}"
+        video = "integrated.mp4" if record.get("task") == "pci" else "creative.mp4"
+        print(f"{out}/{video}  decision={record['decision']} rounds={record['rounds']}"
               f"{' (resumed)' if record['resumed'] else ''}")
         for w in record.get("warnings", []):
             print(f"warning: {w}", file=sys.stderr)
@@ -209,6 +247,15 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--thread", help="thread id; an existing one is resumed")
     p.add_argument("--max-rounds", type=int, help="revision round budget (default 3)")
     p.set_defaults(func=cmd_pcg)
+
+    p = sub.add_parser("pci", help="personalized creative integration: an ad woven into a host video")
+    inputs(p, required=False)
+    p.add_argument("--host-video", help="the video the user is watching (MP4)")
+    p.add_argument("--host-title", help="its title, when known (helps the topic)")
+    p.add_argument("--out", help="output folder (default out/<thread>)")
+    p.add_argument("--thread", help="thread id; an existing one is resumed")
+    p.add_argument("--max-rounds", type=int, help="revision round budget (default 3)")
+    p.set_defaults(func=cmd_pci)
 
     p = sub.add_parser("demo", help="run one demo pair from the built-in catalog")
     p.add_argument("--user", default=DEMO_USER)

@@ -340,6 +340,102 @@ class Grounding(_Model):
     source: str = "offline"
 
 
+# ---------------------------------------------------------------------------
+# PCI: the host video and the integration decision
+# ---------------------------------------------------------------------------
+
+
+class Shot(_Model):
+    index: int = Field(ge=0)
+    start_s: float = Field(ge=0.0)
+    end_s: float = Field(gt=0.0)
+
+
+class TextRegion(_Model):
+    """Burned-in text seen in the host (subtitles, overlays): a box in frame fractions."""
+
+    x: float = Field(ge=0.0, le=1.0)
+    y: float = Field(ge=0.0, le=1.0)
+    w: float = Field(ge=0.0, le=1.0)
+    h: float = Field(ge=0.0, le=1.0)
+    text: str = ""
+    first_s: float = Field(0.0, ge=0.0)  # first and last sampled second it was seen
+    last_s: float = Field(0.0, ge=0.0)
+    confidence: float = Field(1.0, ge=0.0, le=1.0)
+    # subtitle: lower part of the frame, text changing over time (a frozen frame must not
+    # carry it); overlay: static text (HUD, watermark, logo); scene: text in the picture.
+    # Unclassified regions count as subtitles, the cautious reading.
+    kind: Literal["subtitle", "overlay", "scene"] = "subtitle"
+
+    def overlaps(self, box: tuple[float, float, float, float]) -> bool:
+        """Does this region intersect `box` = (x, y, w, h) in frame fractions?"""
+        x, y, w, h = box
+        return self.x < x + w and x < self.x + self.w and self.y < y + h and y < self.y + self.h
+
+
+class HostSummary(_Model):
+    """What the Director knows of the video the ad is woven into (summarize_host)."""
+
+    video_path: str
+    width: int
+    height: int
+    fps: float
+    duration_s: float
+    frames: int
+    has_audio: bool = False
+    title: str = ""
+    topic: str = ""  # a few words
+    keywords: list[str] = Field(default_factory=list)
+    content: str = ""  # one or two sentences
+    ocr_text: list[str] = Field(default_factory=list)  # distinct burned-in lines, in order seen
+    # Visual style of the host (the segment follows it).
+    palette: list[str] = Field(default_factory=list)  # hex, dominant first
+    brightness: float = Field(0.5, ge=0.0, le=1.0)
+    saturation: float = Field(0.5, ge=0.0, le=1.0)
+    warmth: Literal["warm", "cool", "neutral"] = "neutral"
+    pacing: Literal["fast", "medium", "slow"] = "medium"
+    audio_character: str = ""  # e.g. "quiet", "speech", "music", "loud and busy"
+    shots: list[Shot] = Field(default_factory=list)
+    # Per whole second of the host, each normalised to [0, 1].
+    motion: list[float] = Field(default_factory=list)
+    audio_energy: list[float] = Field(default_factory=list)
+    energy: list[float] = Field(default_factory=list)  # combined (motion and audio)
+    climax_s: float = 0.0  # start of the second where motion and audio peak together
+    text_regions: list[TextRegion] = Field(default_factory=list)
+    source: str = "offline"
+
+    @property
+    def shot_boundaries(self) -> list[float]:
+        return [s.start_s for s in self.shots[1:]]
+
+    def text_at(self, t_s: float) -> list[TextRegion]:
+        """Burned-in text regions visible at (the sampled second around) t_s."""
+        return [r for r in self.text_regions if r.first_s - 0.5 <= t_s <= r.last_s + 1.0]
+
+
+class IntegrationCandidate(_Model):
+    time_s: float = Field(ge=0.0)
+    frame_index: int = Field(ge=0)
+    kind: Literal["shot_boundary", "calm"]
+    score: float = 0.0
+    energy: float = Field(0.0, ge=0.0, le=1.0)
+    chosen: bool = False
+    reasons: list[str] = Field(default_factory=list)  # why it won, or why it lost
+
+
+class IntegrationDecision(_Model):
+    """Where the segment goes into the host (decide_integration)."""
+
+    point_s: float = Field(ge=0.0)  # the cut: host time where the segment starts
+    frame_index: int = Field(ge=0)  # host frame shown just before the cut (the start frame)
+    kind: Literal["shot_boundary", "calm"]
+    rationale: str
+    candidates: list[IntegrationCandidate] = Field(default_factory=list)
+    start_frame_path: str | None = None  # PNG of the start frame (storyboard, collage, compositor)
+    excluded_points: list[float] = Field(default_factory=list)  # points directives moved away from
+    source: str = "offline"
+
+
 class CreativePlan(_Model):
     schema_version: str = SCHEMA_VERSION
     task: Literal["pcg", "pci"] = "pcg"
@@ -351,6 +447,9 @@ class CreativePlan(_Model):
     storyboard: Storyboard
     grounding: Grounding
     generic: bool = False
+    # PCI only: the host video and where the segment goes.
+    host: HostSummary | None = None
+    integration: IntegrationDecision | None = None
 
     def digest(self) -> str:
         """Stable hash of the plan (provenance; change detection for edits)."""
@@ -387,6 +486,21 @@ class Creative(_Model):
     label: str = "AI Created"
     rerendered: list[int] = Field(default_factory=list)  # scenes rendered in the last pass
     warnings: list[str] = Field(default_factory=list)
+    integrated: IntegratedVideo | None = None  # PCI: the host with the segment spliced in
+
+
+class IntegratedVideo(_Model):
+    """PCI: host[0, point) + segment + host[point, end), with host audio faded around it."""
+
+    path: str
+    host_path: str
+    point_s: float  # host time of the cut
+    segment_start_s: float  # where the segment plays in the integrated video (= point_s, frame-rounded)
+    segment_end_s: float
+    duration_s: float  # host + segment
+    fps: float
+    frames: int
+    fade_s: float  # host audio fade out before / fade in after the segment
 
 
 # ---------------------------------------------------------------------------
@@ -433,7 +547,8 @@ class Verdict(_Model):
         return [f for f in self.findings if not f.passed]
 
 
-DirectiveTarget = Literal["model_user", "match_product", "write_storyboard", "ground_assets", "producer"]
+DirectiveTarget = Literal["model_user", "decide_integration", "match_product", "write_storyboard", "ground_assets",
+                          "producer"]
 
 
 class RevisionDirective(_Model):
@@ -450,6 +565,7 @@ class RevisionDirective(_Model):
     exclude_interests: list[str] = Field(default_factory=list)
     exclude_topics: list[str] = Field(default_factory=list)  # model_user: drop from profile
     exclude_facets: list[str] = Field(default_factory=list)
+    exclude_points: list[float] = Field(default_factory=list)  # decide_integration: move away from these (s)
     remove_text: list[str] = Field(default_factory=list)  # phrases to drop / reword
     edit: Literal["rerender", "recaption", "retime", "trim"] | None = None
     hook_type: str | None = None

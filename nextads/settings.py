@@ -23,6 +23,8 @@ class Settings(BaseSettings):
 
     # Loop limits.
     max_rounds: int = Field(3, ge=0, le=20)
+    # PCI: segment length when the context does not give one (DESIGN.md §9: short, no CTA).
+    pci_segment_s: float = Field(8.0, ge=2.0, le=60.0)
 
     # Director.
     compatibility_threshold: float = Field(0.35, ge=0.0, le=1.0)

@@ -179,7 +179,7 @@ def test_full_loop_on_cpu_with_the_tiny_pipeline(diffusers_env, tmp_path):
     assert abs(info.duration_s - SMALL["duration_s"]) < 0.2
     assert out["outcome"]["provenance"]["backends"]["producer"] == "diffusers"
     sidecars = [json.loads(p.read_text()) for p in (work / "render" / "segments").glob("*.json")]
-    assert sum(1 for s in sidecars if s.get("clip")) >= len(non_cta)
+    assert sum(1 for s in sidecars if s.get("backdrop")) >= len(non_cta)
 
 
 def test_image_to_video_pipeline_is_conditioned_on_the_collage(tmp_path, monkeypatch):

@@ -14,6 +14,13 @@ from nextads.cli import main
 from nextads.settings import get_settings
 from providers_fixtures import RECORDED
 
+# The loop's other LLM calls: a clean judgement of the creative, and an attribution that
+# proposes nothing (the Reflector then falls back to its own rules).
+JUDGED = {"personalization": 0.9, "product_alignment": 0.9, "context_alignment": 0.9,
+          "findings": [{"check": c, "passed": True, "message": "ok"}
+                       for c in ("personalization", "product_identity", "brand_elements", "safety", "privacy")]}
+REPLIES = {**RECORDED, "JudgedReview": JUDGED, "AttributionProposal": {"directives": []}}
+
 SMALL = {"duration_s": 9, "resolution": [144, 256], "fps": 8}
 MODEL = "Qwen/Qwen3-VL-8B-Instruct"
 
@@ -29,7 +36,7 @@ class ChatCompletions(BaseHTTPRequestHandler):
         body = json.loads(self.rfile.read(int(self.headers["Content-Length"])))
         type(self).requests.append(body)
         name = body["tools"][0]["function"]["name"]
-        args = "{not json" if name in self.broken else json.dumps(RECORDED[name])
+        args = "{not json" if name in self.broken else json.dumps(REPLIES[name])
         reply = {
             "id": f"chatcmpl-{len(self.requests)}", "object": "chat.completion", "created": int(time.time()),
             "model": body["model"],
@@ -129,3 +136,30 @@ def test_pcg_closed_preset_without_keys_fails_before_any_work(env, tmp_path, cap
 def test_unknown_spec_is_a_configuration_error(env, capsys):
     assert main(["profile", "--user", "demo:maya", "--llm", "gpt-4o"]) == 2
     assert "unknown model spec" in capsys.readouterr().err
+
+
+def test_whole_pcg_loop_with_an_openai_compatible_server(server, env, tmp_path, capsys):
+    """Every LLM-backed step of the loop (four Director steps, the Verifier's judged checks,
+    the Reflector when a round is revised) talks to the server; the creative is verified,
+    labelled and written as usual."""
+    out = tmp_path / "ad"
+    code = main(["pcg", "--user", "demo:maya", "--product", "demo:summitra-tent", "--context", str(env),
+                 "--llm", f"openai-compatible:{MODEL}@{server}", "--max-rounds", "1", "--out", str(out)])
+    assert code == 0, capsys.readouterr().err
+    record = json.loads((out / "run.json").read_text())
+    assert record["backends"]["llm"] == f"openai-compatible:{MODEL}@{server}" and record["finalized"]
+    assert (out / "creative.mp4").stat().st_size > 0
+    names = [r["tools"][0]["function"]["name"] for r in ChatCompletions.requests]
+    assert names[:4] == ["ProfileProposal", "MatchProposal", "StoryboardProposal", "GroundingProposal"]
+    assert "JudgedReview" in names
+    if record["rounds"]:  # a revised round asked the Reflector's model for an attribution
+        assert "AttributionProposal" in names
+    verdict = json.loads((out / "verdict.json").read_text())
+    assert verdict["source"] == "offline+llm" and not verdict["fallbacks"]
+    plan = json.loads((out / "plan.json").read_text())
+    assert plan["storyboard"]["source"] == "llm"
+    # the judge saw frames of the rendered creative, as data-URI images
+    judge = next(r for r in ChatCompletions.requests if r["tools"][0]["function"]["name"] == "JudgedReview")
+    blocks = [b for m in judge["messages"] if isinstance(m["content"], list) for b in m["content"]]
+    assert sum(b["type"] == "image_url" for b in blocks) >= 2
+    assert not record["fallbacks"]

@@ -15,6 +15,12 @@ Binds every storyboard scene to what it may really show (DESIGN.md §2):
 - **the reference collage** — written by the ``build_collage`` tool into ``work_dir/collage.png``;
 - **constraints** the Verifier checks (asset visibility per scene, logo on the end card, claims
   within the facts, the palette, assets never to show).
+
+PCI (with an integration decision and the host summary): the host's start frame joins the
+collage; ``host:start`` scene references are the compositor's (the host frame), never product
+assets, so they are neither bound nor rejected; the palette starts from the host's colours so
+the segment's colour follows the host; and a constraint pins the frame the segment starts and
+ends on.
 """
 
 from __future__ import annotations
@@ -22,14 +28,17 @@ from __future__ import annotations
 import colorsys
 import logging
 from collections.abc import Sequence
+from itertools import zip_longest
 from pathlib import Path
 
 from PIL import Image, ImageColor, ImageOps, UnidentifiedImageError
 
-from agents.director.storyboard import MAX_HOOK_CUES, cue_ids
+from agents.director.storyboard import HOST_FRAME_REF, MAX_HOOK_CUES, cue_ids
 from nextads.schemas import (
     Asset,
     Grounding,
+    HostSummary,
+    IntegrationDecision,
     Product,
     SceneBinding,
     ServingContext,
@@ -162,8 +171,9 @@ def harmonise_palette(
     *,
     prefers_light: bool = True,
     generic: bool = False,
+    host_palette: Sequence[str] = (),
 ) -> list[str]:
-    """One creative palette from the user's and the brand's colours.
+    """One creative palette from the user's and the brand's colours (and, in PCI, the host's).
 
     Rule: brand colours are identity, so they are kept exactly, as accents (the first one
     leads the palette). The background is the user's most neutral colour (lowest saturation,
@@ -174,15 +184,27 @@ def harmonise_palette(
     apart from the background, then the remaining brand colours. A generic profile (or one
     with no palette) gets the brand palette on a neutral background.
 
+    PCI (``host_palette``): the host comes first, so the segment's colour follows the video it is
+    woven into: the background is the host's most neutral colour (``prefers_light`` should then
+    be the host's brightness), and the supporting colours alternate host and user colours,
+    host first. Brand accents stay as they are.
+
     Order: ``[lead accent, background, text, *supporting]`` (at most MAX_PALETTE colours).
     """
     brand = valid_hex(brand_colours)
+    host = valid_hex(host_palette)
     user = [] if generic else valid_hex(user_palette)
+    if host:
+        # Host first, then the user's colours, interleaved so both survive the MAX_PALETTE cut.
+        pairs = [c for pair in zip_longest(host, user) for c in pair if c is not None]
+        user, neutral_pool = list(dict.fromkeys(pairs)), host
+    else:
+        neutral_pool = user
     if not brand and not user:
         return [GENERIC_BACKGROUND, "#1a1a1a"]
     lead = brand[0] if brand else user[0]
     if user:
-        base = min(user, key=_saturation)
+        base = min(neutral_pool, key=_saturation)
         light = prefers_light
     else:
         base, light = lead, True
@@ -261,7 +283,7 @@ def bind_scenes(
                 if ref[4:] in cue_ids_ready and ref[4:] not in scene_cues:
                     scene_cues.append(ref[4:])
                 continue
-            if ref == "collage":
+            if ref == "collage" or ref == HOST_FRAME_REF:  # the host frame is the compositor's, not an asset
                 continue
             if ref in by_id:
                 if ref not in assets:
@@ -285,6 +307,7 @@ def grounding_constraints(
     bindings: Sequence[SceneBinding],
     palette: Sequence[str],
     rejected: dict[str, str],
+    integration: IntegrationDecision | None = None,
 ) -> list[str]:
     """Checkable statements about the grounded plan, for the Verifier."""
     shown: dict[str, list[int]] = {}
@@ -305,7 +328,20 @@ def grounding_constraints(
     out += [f"no third-party brand: {name}" for name in product.competitors]
     if palette:
         out.append("palette: " + ", ".join(palette))
+    if integration is not None:
+        out.append(f"segment starts and ends on host frame {integration.frame_index}")
     return out
+
+
+def start_frame_of(integration: IntegrationDecision | None) -> str | None:
+    """The PCI start frame's path for the collage, or None (PCG, or no readable frame: logged)."""
+    if integration is None:
+        return None
+    path = integration.start_frame_path
+    if not path or not Path(path).is_file():
+        log.warning("PCI start frame %r missing: the collage is built without it", path)
+        return None
+    return path
 
 
 # ---------------------------------------------------------------------------
@@ -320,11 +356,13 @@ def ground_assets(
     context: ServingContext,
     work_dir: Path,
     *,
-    start_frame: Path | None = None,
+    integration: IntegrationDecision | None = None,
+    host: HostSummary | None = None,
 ) -> Grounding:
     """Bind scenes to licensed assets and the user's cues; build the palette, collage and constraints.
 
-    ``start_frame`` (PCI) is the host frame the segment starts from; it joins the collage.
+    PCI: ``integration.start_frame_path`` (the host frame the segment starts from) joins the
+    collage, and ``host``'s palette leads the harmonised palette.
     """
     work_dir = Path(work_dir)
     work_dir.mkdir(parents=True, exist_ok=True)
@@ -347,8 +385,12 @@ def ground_assets(
         source = next((a for a in eligible if a.kind == "logo"), images[0] if images else None)
         brand = dominant_colours(source.path) if source else []
     generic = profile.generic
-    palette = harmonise_palette(profile.visual.palette, brand, prefers_light=profile.visual.brightness >= 0.5,
-                                generic=generic)
+    if host is not None and integration is not None:  # the segment's light follows the host
+        palette = harmonise_palette(profile.visual.palette, brand, prefers_light=host.brightness >= 0.5,
+                                    generic=generic, host_palette=host.palette)
+    else:
+        palette = harmonise_palette(profile.visual.palette, brand, prefers_light=profile.visual.brightness >= 0.5,
+                                    generic=generic)
 
     collage_products = [a.path for a in images[:MAX_COLLAGE_PRODUCTS]]
     if not collage_products:  # nothing but a logo is licensed: the logo carries identity
@@ -356,7 +398,7 @@ def ground_assets(
     collage_path = build_collage.invoke({
         "product_images": collage_products,
         "cue_images": [c.path for c in cues],
-        "start_frame": str(start_frame) if start_frame else None,
+        "start_frame": start_frame_of(integration),
         "palette": palette,
         "output_path": str(work_dir / "collage.png"),
         "size": list(context.size),
@@ -367,7 +409,7 @@ def ground_assets(
         cues=cues,
         palette=palette,
         collage_path=collage_path,
-        constraints=grounding_constraints(storyboard, product, bindings, palette, rejected),
+        constraints=grounding_constraints(storyboard, product, bindings, palette, rejected, integration),
         rejected_assets=rejected,
         source="offline",
     )

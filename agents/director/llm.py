@@ -12,6 +12,8 @@ offline steps guarantee:
 - write_storyboard: hook first and CTA last, durations re-normalised to the target, text
   within the word limits, claims only from the facts, no unverified numbers or competitor
   names, asset references only to real assets and cues; a revision rewrites only its scenes;
+  PCI (host + integration): the offline storyboard's ``enforce_integration`` frame rules
+  (opening from ``host:start``, return to it, no CTA), whatever the model wrote;
 - ground_assets: the offline grounding binds licensed assets and builds the collage; the
   VLM only ranks the user's visual cues after looking at them.
 
@@ -34,17 +36,23 @@ from agents.director import grounding as offline_grounding
 from agents.director.matching import _brand_central, _competitors, _interest_text, product_facets
 from agents.director.profile import recent_items, sensitive_categories
 from agents.director.storyboard import (
+    ARC_SCENES,
+    HOST_FRAME_REF,
     MAX_HOOK_CUES,
     MAX_NARRATION_WORDS,
     MAX_ON_SCREEN_WORDS,
     Blocklist,
-    affected_scenes,
-    assign_purposes,
     choose_template,
     cue_ids,
     cue_ref,
+    enforce_integration,
+    host_shot_s,
+    is_segment,
     numbers_in,
-    scene_durations,
+    revisable_scenes,
+    segment_pacing,
+    segment_template,
+    storyboard_timeline,
     truncate_words,
     verified_numbers,
 )
@@ -54,6 +62,8 @@ from nextads.providers.structured import structured_call
 from nextads.schemas import (
     CameraMotion,
     Grounding,
+    HostSummary,
+    IntegrationDecision,
     Interest,
     InterestScore,
     FacetScore,
@@ -163,6 +173,11 @@ class GroundingProposal(BaseModel):
 
 
 # -- shared helpers --------------------------------------------------------------------
+
+
+def pci_kwargs(host: HostSummary | None, integration: IntegrationDecision | None) -> dict[str, Any]:
+    """The PCI keyword arguments that are set: a PCG call keeps its PCG shape."""
+    return {k: v for k, v in (("host", host), ("integration", integration)) if v is not None}
 
 
 def _ask(model: Any, schema: type[BaseModel], prompt: str, images: Sequence[dict[str, Any]], step: str) -> Any:
@@ -307,39 +322,62 @@ def match_from_proposal(proposal: MatchProposal, profile: UserProfile, product: 
 # -- step 3: write_storyboard ----------------------------------------------------------
 
 
+def _integration_brief(profile: UserProfile, host: HostSummary | None, integration: IntegrationDecision,
+                       generic: bool) -> str:
+    """The PCI block of the storyboard prompt: where the segment goes and what the host is like."""
+    h = host or HostSummary(video_path="", width=0, height=0, fps=0.0, duration_s=0.0, frames=0)
+    pacing = segment_pacing(profile, host)
+    return prompts.INTEGRATION.format(
+        point_s=integration.point_s, frame_index=integration.frame_index, topic=h.topic or "unknown",
+        content=h.content or "not summarised", host_pacing=h.pacing, palette=h.palette or "unknown", warmth=h.warmth,
+        template=segment_template(profile, host, generic=generic), shot_s=host_shot_s(host, pacing),
+    )
+
+
 def write_storyboard(profile: UserProfile, product: Product, match: MatchResult, context: ServingContext, *,
                      previous: Storyboard | None = None, directive: RevisionDirective | None = None,
+                     host: HostSummary | None = None, integration: IntegrationDecision | None = None,
                      model: Any) -> Storyboard:
-    """The scene-level script; with ``previous`` and ``directive`` only the directed scenes change."""
-    durations = scene_durations(context.duration_s, profile.style.pacing)
+    """The scene-level script; with ``previous`` and ``directive`` only the directed scenes change.
+
+    PCI (``integration``, with ``host``): a segment woven into the host video under the same
+    frame rules as the offline storyboard (``enforce_integration``).
+    """
+    pci = integration is not None
+    durations, purposes = storyboard_timeline(profile, context, host=host, integration=integration)
     revising = previous is not None and directive is not None and \
-        abs(previous.target_duration_s - context.duration_s) <= 0.05
-    scope = affected_scenes(previous, directive) if revising else []
+        abs(previous.target_duration_s - context.duration_s) <= 0.05 and is_segment(previous) == pci
+    scope = revisable_scenes(previous, directive, pci=pci) if revising else []
     revision = prompts.REVISION.format(
         scope=scope, instruction=directive.instruction, reason=directive.reason,
         remove_text=directive.remove_text or "none", previous=_json(previous.model_dump(mode="json")),
     ) if revising else ""
+    arc = (prompts.ARC_PCI if pci else prompts.ARC_PCG).format(purposes=purposes)
     prompt = prompts.WRITE_STORYBOARD.format(
         duration_s=context.duration_s, aspect_ratio=context.aspect_ratio, platform=context.platform,
-        locale=context.locale, n_scenes=len(durations), durations=durations, purposes=assign_purposes(len(durations)),
-        tone=profile.style.tone, pacing=profile.style.pacing, narrative_form=profile.style.narrative_form,
+        locale=context.locale, n_scenes=len(durations), durations=durations, arc=arc,
+        tone=profile.style.tone, pacing=segment_pacing(profile, host) if pci else profile.style.pacing,
+        narrative_form=profile.style.narrative_form,
+        integration=_integration_brief(profile, host, integration, match.generic or profile.generic) if pci else "",
         revision=revision, match=_json(match.model_dump(mode="json", exclude={"rationale", "source"})),
         product=_json(_product_brief(product)), assets=[f"{a.id} ({a.kind}: {a.description})" for a in product.assets],
         cues=[cue_ref(c) for c in cue_ids(profile, MAX_HOOK_CUES)],
     )
     proposal: StoryboardProposal = _ask(model, StoryboardProposal, prompt, [], "write_storyboard")
     if revising:
-        return revise_from_proposal(proposal, previous, scope, profile, product)
-    return storyboard_from_proposal(proposal, profile, product, context)
+        return revise_from_proposal(proposal, previous, scope, profile, product, pci=pci)
+    return storyboard_from_proposal(proposal, profile, product, context, host=host, integration=integration)
 
 
-def _clean_scene(p: SceneProposal, product: Product, profile: UserProfile) -> dict[str, Any]:
+def _clean_scene(p: SceneProposal, product: Product, profile: UserProfile, *, pci: bool = False) -> dict[str, Any]:
     """Scene fields within the rules: word limits, claims ⊆ facts, no unverified numbers or
-    competitor names, references only to real assets and cues."""
+    competitor names, references only to real assets and cues (and, in PCI, the host frame)."""
     claims_ok = {*product.selling_points, *product.facts}
     numbers_ok = verified_numbers(product)
     blocked = Blocklist(words=product.competitors)
     refs_ok = {a.id for a in product.assets} | {"collage"} | {cue_ref(c) for c in cue_ids(profile, MAX_HOOK_CUES)}
+    if pci:
+        refs_ok.add(HOST_FRAME_REF)
 
     def text(value: str, limit: int) -> str:
         value = truncate_words(value.strip(), limit)
@@ -371,6 +409,11 @@ def normalise_durations(proposed: Sequence[float], target_s: float) -> list[floa
     return [round(n * TIME_QUANTUM_S, 3) for n in q]
 
 
+def product_logo(product: Product) -> str | None:
+    """The logo a PCI segment shows before returning to the host (it has no end card)."""
+    return next((a.id for a in product.assets if a.kind == "logo"), None)
+
+
 def _timeline(fields: Sequence[dict[str, Any]], durations: Sequence[float]) -> list[Scene]:
     scenes, start = [], 0.0
     for i, (f, d) in enumerate(zip(fields, durations)):
@@ -380,50 +423,65 @@ def _timeline(fields: Sequence[dict[str, Any]], durations: Sequence[float]) -> l
 
 
 def storyboard_from_proposal(proposal: StoryboardProposal, profile: UserProfile, product: Product,
-                             context: ServingContext) -> Storyboard:
-    """Post-checks: hook first, CTA last, at most the grid's scene count, durations to the target."""
-    max_scenes = len(scene_durations(context.duration_s, profile.style.pacing))
+                             context: ServingContext, *, host: HostSummary | None = None,
+                             integration: IntegrationDecision | None = None) -> Storyboard:
+    """Post-checks: hook first, CTA last, at most the grid's scene count, durations to the target.
+
+    PCI: at least an opening, a product scene and the return; then the PCI frame rules.
+    """
+    pci = integration is not None
+    max_scenes = len(storyboard_timeline(profile, context, host=host, integration=integration)[0])
     props = sorted(proposal.scenes, key=lambda s: s.index)
     if not props:
         raise StepFallback({"step": "write_storyboard", "reason": "storyboard without scenes", "attempts": 1})
+    if pci and len(props) < ARC_SCENES:
+        raise StepFallback({"step": "write_storyboard", "attempts": 1,
+                            "reason": "PCI segment without an opening, a product scene and a return"})
     if len(props) > max_scenes:  # too many slots for 2–3 s each: drop middle scenes
         props = [*props[: max_scenes - 1], props[-1]]
-    fields = [_clean_scene(p, product, profile) for p in props]
+    fields = [_clean_scene(p, product, profile, pci=pci) for p in props]
     if len(fields) > 1:
         fields[0]["purpose"], fields[-1]["purpose"] = "hook", "cta"
     else:
         fields[0]["purpose"] = "cta"
     durations = normalise_durations([p.duration_s for p in props], context.duration_s)
-    return Storyboard(scenes=_timeline(fields, durations), target_duration_s=context.duration_s,
-                      hook_type=proposal.hook_type, narrative_form=proposal.narrative_form,
-                      template=choose_template(profile), locale=context.locale,
-                      cta=truncate_words(proposal.cta, MAX_ON_SCREEN_WORDS), title=proposal.title, source=SOURCE)
+    template = segment_template(profile, host, generic=profile.generic) if pci else choose_template(profile)
+    board = Storyboard(scenes=_timeline(fields, durations), target_duration_s=context.duration_s,
+                       hook_type=proposal.hook_type, narrative_form=proposal.narrative_form,
+                       template=template, locale=context.locale,
+                       cta=truncate_words(proposal.cta, MAX_ON_SCREEN_WORDS), title=proposal.title, source=SOURCE)
+    return enforce_integration(board, product_logo(product)) if pci else board
 
 
 def revise_from_proposal(proposal: StoryboardProposal, previous: Storyboard, scope: Sequence[int],
-                         profile: UserProfile, product: Product) -> Storyboard:
-    """Only the scenes in ``scope`` take the model's rewrite; timing and other scenes stay."""
+                         profile: UserProfile, product: Product, *, pci: bool = False) -> Storyboard:
+    """Only the scenes in ``scope`` take the model's rewrite; timing and other scenes stay
+    (PCI: and the frame rules hold again after the rewrite)."""
     rewritten = {p.index: p for p in proposal.scenes if p.index in scope}
     scenes = []
     for s in previous.scenes:
         if s.index in rewritten:
-            f = _clean_scene(rewritten[s.index], product, profile)
+            f = _clean_scene(rewritten[s.index], product, profile, pci=pci)
             f["purpose"] = s.purpose  # a rewrite keeps the arc
             s = Scene(index=s.index, start_s=s.start_s, duration_s=s.duration_s, **f)
         scenes.append(s)
     update = {"scenes": scenes, "source": SOURCE}
     if proposal.hook_type and 0 in rewritten:
         update["hook_type"] = proposal.hook_type
-    return previous.model_copy(update=update)
+    board = previous.model_copy(update=update)
+    return enforce_integration(board, product_logo(product)) if pci else board
 
 
 # -- step 4: ground_assets -------------------------------------------------------------
 
 
 def ground_assets(storyboard: Storyboard, product: Product, profile: UserProfile, context: ServingContext,
-                  work_dir: Path, *, start_frame: Path | None = None, model: Any) -> Grounding:
-    """Offline binding and collage; the VLM ranks the user's visual cues after seeing them."""
-    base = offline_grounding.ground_assets(storyboard, product, profile, context, work_dir, start_frame=start_frame)
+                  work_dir: Path, *, integration: IntegrationDecision | None = None, host: HostSummary | None = None,
+                  model: Any) -> Grounding:
+    """Offline binding and collage (PCI: with the start frame and the host palette); the VLM
+    ranks the user's visual cues after seeing them."""
+    base = offline_grounding.ground_assets(storyboard, product, profile, context, work_dir,
+                                           **pci_kwargs(host, integration))
     if not base.cues:
         return base.model_copy(update={"source": SOURCE})
     cues = base.cues[:MAX_GROUNDING_CUES]

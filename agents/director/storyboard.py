@@ -21,6 +21,15 @@ own name) contain it, and competitor or other third-party brands and sensitive u
 never written. Revisions (``previous`` + ``directive``) rewrite only the scenes the directive
 targets and keep every other scene exactly as it was.
 
+PCI (personalized creative integration, DESIGN.md §2, §9): with a host summary and an
+integration decision the storyboard is a *segment* woven into the host video at the cut. Its
+first scene is the hook and starts from the host's start frame (asset ref ``host:start``, which
+the compositor resolves), static, with a line that continues from the host moment; its middle
+scenes carry the product, the first of them bridging the host topic to the user's interest; its
+last scene returns to the start frame (a fade, no text, no narration) — PCI has no CTA end card.
+Template, pacing and shot length follow the host (see ``segment_template``/``host_shot_s``).
+``enforce_integration`` keeps those rules; the LLM storyboard runs the same post-check.
+
 Visual descriptions are English on purpose: they are prompts for generation backends.
 """
 
@@ -39,6 +48,8 @@ from typing import Any, get_args
 from nextads.schemas import (
     Asset,
     CameraMotion,
+    HostSummary,
+    IntegrationDecision,
     MatchResult,
     Product,
     RevisionDirective,
@@ -50,6 +61,7 @@ from nextads.schemas import (
     UserProfile,
 )
 from tools.assets import licence_problem
+from tools.media.image_analysis import BRIGHT_MEAN, DIM_MEAN
 
 LOCALES_DIR = Path(__file__).parent / "locales"
 DEFAULT_LANGUAGE = "en"
@@ -67,6 +79,8 @@ TIME_QUANTUM_MS = 100  # slot lengths are multiples of 0.1 s (readable timings, 
 ARC_SCENES = 3  # hook, body, cta
 PREFERRED_SCENE_S = {"fast": 2.0, "medium": 2.5, "slow": 3.0}
 PROOF_SHARE = 1 / 3  # share of the middle scenes that are proof (facts) rather than body
+# Beats that state a claim, and the kind of claim each prefers (a PCI bridge leads with a selling point).
+CLAIM_KIND = {"point": "point", "fact": "fact", "bridge": "point"}
 
 # --- Text limits (DESIGN.md §9: subtitle ≤ 8 words, voice-over ≤ 16 words)
 MAX_NARRATION_WORDS = 16
@@ -92,6 +106,20 @@ MIN_CUT_WORDS = 2
 
 HOOK_TYPES: tuple[str, ...] = get_args(Storyboard.model_fields["hook_type"].annotation)
 NARRATIVE_FORMS = ("problem_solution", "day_in_life", "showcase", "testimonial", "listicle", "story")
+
+# --- PCI: the segment woven into a host video (DESIGN.md §2, §9)
+HOST_FRAME_REF = "host:start"  # scene asset ref: the host's start frame, full-bleed (resolved by the compositor)
+# An opening, one product scene and the return, each at least a 2 s slot.
+PCI_MIN_SEGMENT_S = 3 * MIN_SCENE_S
+# Hooks that can continue a host moment (a bold claim or a problem would break the viewing).
+PCI_HOOK_TYPES = ("question", "scenario", "pov", "curiosity")
+PCI_TEASE_HOOKS = {"curiosity"}  # these hold the product back until the bridge (no inset in the opening)
+MAX_HOST_TOPIC_WORDS = 5  # a longer host topic is not put into copy
+# Rule: the segment moves like its host. A fast host gets the energetic template and a slow one
+# the calm template; a medium host leaves the choice to the user's profile. The same rule sets
+# the pacing of camera moves.
+HOST_PACING_TEMPLATE = {"fast": "energetic", "slow": "calm"}
+MIN_HOST_SHOTS = 2  # a host with fewer shots has no shot rate; its pacing sets the shot length
 
 # --- Style choices
 TONE_TEMPLATE = {
@@ -286,12 +314,14 @@ def _closest(target: float, lo: float, hi: float) -> int:
     return round(value * 1000 / TIME_QUANTUM_MS) * TIME_QUANTUM_MS
 
 
-def scene_durations(total_s: float, pacing: str = "medium") -> list[float]:
+def scene_durations(total_s: float, pacing: str = "medium", *, preferred_s: float | None = None,
+                    hook_s: float = HOOK_SCENE_S) -> list[float]:
     """Slot lengths (s) summing exactly to ``total_s``.
 
-    Every slot is 2–3 s; the last is a ~2 s CTA; the first (the hook) is as close to the
-    "first three seconds" as the grid allows, so a 0–3 s hook rewrite touches one scene;
-    pacing sets the preferred length of the others.
+    Every slot is 2–3 s; the last is a ~2 s CTA (in PCI: the return to the host frame); the
+    first (the hook) is as close to ``hook_s`` — the "first three seconds" by default — as the
+    grid allows, so a 0–3 s hook rewrite touches one scene; ``preferred_s`` (default: the
+    pacing's) sets the preferred length of the others.
     """
     total_ms = round(total_s * 1000)
     if total_s < 2 * MIN_SCENE_S:
@@ -299,7 +329,7 @@ def scene_durations(total_s: float, pacing: str = "medium") -> list[float]:
             return [total_ms / 1000]
         half = total_ms // 2
         return [half / 1000, (total_ms - half) / 1000]
-    preferred = PREFERRED_SCENE_S.get(pacing, PREFERRED_SCENE_S["medium"])
+    preferred = preferred_s or PREFERRED_SCENE_S.get(pacing, PREFERRED_SCENE_S["medium"])
     n_min, n_max = math.ceil(total_s / MAX_SCENE_S), math.floor(total_s / MIN_SCENE_S)
     # Enough slots for a full arc (hook, body, cta) and for the CTA to keep its ~2 s, whenever
     # the 2–3 s grid allows, whatever the pacing.
@@ -313,7 +343,7 @@ def scene_durations(total_s: float, pacing: str = "medium") -> list[float]:
     rest_s = (total_ms - cta_ms) / 1000
     if n == 2:
         return [rest_s, cta_ms / 1000]
-    hook_ms = _closest(HOOK_SCENE_S, rest_s - MAX_SCENE_S * (n - 2), rest_s - MIN_SCENE_S * (n - 2))
+    hook_ms = _closest(hook_s, rest_s - MAX_SCENE_S * (n - 2), rest_s - MIN_SCENE_S * (n - 2))
     body_ms = total_ms - cta_ms - hook_ms
     quanta, leftover = divmod(body_ms, TIME_QUANTUM_MS)
     base, extra = divmod(quanta, n - 2)
@@ -331,6 +361,53 @@ def assign_purposes(n: int) -> list[ScenePurpose]:
     return ["hook", *(["body"] * (middle - proof)), *(["proof"] * proof), "cta"]
 
 
+def pci_purposes(n: int) -> list[ScenePurpose]:
+    """A PCI segment's arc: hook (from the host frame) → body… → proof… → body (the return).
+
+    The PCG CTA slot becomes the return to the host frame: PCI has no CTA end card.
+    """
+    if n < ARC_SCENES:
+        raise ValueError(f"a PCI segment needs at least {ARC_SCENES} scenes (opening, product, return)")
+    return [*assign_purposes(n)[:-1], "body"]
+
+
+def segment_pacing(profile: UserProfile, host: HostSummary | None) -> str:
+    """The pacing a PCI segment moves at: the host's when it is clearly fast or slow, else the profile's."""
+    if host is not None and host.pacing in HOST_PACING_TEMPLATE:
+        return host.pacing
+    return profile.style.pacing
+
+
+def host_shot_s(host: HostSummary | None, pacing: str) -> float:
+    """Preferred shot length of a PCI segment: the host's mean shot length, kept within 2–3 s
+    (the host's own cutting rhythm); the pacing's preference when the host has no shot rate."""
+    if host is not None and len(host.shots) >= MIN_HOST_SHOTS and host.duration_s > 0:
+        return min(max(host.duration_s / len(host.shots), MIN_SCENE_S), MAX_SCENE_S)
+    return PREFERRED_SCENE_S.get(pacing, PREFERRED_SCENE_S["medium"])
+
+
+def storyboard_timeline(
+    profile: UserProfile,
+    context: ServingContext,
+    *,
+    host: HostSummary | None = None,
+    integration: IntegrationDecision | None = None,
+) -> tuple[list[float], list[ScenePurpose]]:
+    """Slot lengths and purposes: the PCG arc, or (with ``integration``) the PCI segment's.
+
+    Raises ValueError for a PCI segment shorter than PCI_MIN_SEGMENT_S.
+    """
+    if integration is None:
+        durations = scene_durations(context.duration_s, profile.style.pacing)
+        return durations, assign_purposes(len(durations))
+    if context.duration_s < PCI_MIN_SEGMENT_S - 1e-9:
+        raise ValueError(f"a PCI segment needs at least {PCI_MIN_SEGMENT_S:g}s (got {context.duration_s:g}s)")
+    pacing = segment_pacing(profile, host)
+    shot = host_shot_s(host, pacing)
+    durations = scene_durations(context.duration_s, pacing, preferred_s=shot, hook_s=shot)
+    return durations, pci_purposes(len(durations))
+
+
 # ---------------------------------------------------------------------------
 # Style choices
 # ---------------------------------------------------------------------------
@@ -342,6 +419,22 @@ def choose_template(profile: UserProfile) -> str:
     if style.pacing == "fast" and style.tone in PACING_SENSITIVE_TONES:
         return "energetic"
     return TONE_TEMPLATE.get(style.tone, "calm")
+
+
+def segment_template(profile: UserProfile, host: HostSummary | None, *, generic: bool = False) -> str:
+    """A PCI segment's template: the host's pacing decides when it is fast or slow
+    (HOST_PACING_TEMPLATE), the profile otherwise (the generic tone for a generic plan)."""
+    if host is not None and host.pacing in HOST_PACING_TEMPLATE:
+        return HOST_PACING_TEMPLATE[host.pacing]
+    return TONE_TEMPLATE.get(profile.style.tone, "calm") if generic else choose_template(profile)
+
+
+def host_lighting(host: HostSummary) -> str:
+    """The host's lighting in the profile's vocabulary, from its mean brightness (same cut-offs
+    as the image analysis of history images)."""
+    if host.brightness >= BRIGHT_MEAN:
+        return "bright"
+    return "dim" if host.brightness <= DIM_MEAN else "soft"
 
 
 def choose_narrative(profile: UserProfile, match: MatchResult, *, has_interest: bool, n_claims: int) -> str:
@@ -451,6 +544,8 @@ class _Plan:
     logos: list[Asset]
     cue_refs: list[str]
     keep_case: list[str] = field(default_factory=list)
+    pci: bool = False  # a segment woven into a host video
+    allowed_hooks: tuple[str, ...] = HOOK_TYPES
 
 
 def cue_ref(cue_id: str) -> str:
@@ -489,12 +584,16 @@ def build_plan(
     *,
     directive: RevisionDirective | None = None,
     keep: Storyboard | None = None,
+    host: HostSummary | None = None,
+    integration: IntegrationDecision | None = None,
 ) -> _Plan:
     """Resolve language, blocked terms, claims, narrative, template and hook for one storyboard.
 
     ``keep`` (a previous storyboard) pins narrative form and template so a revision stays
-    consistent with the scenes it keeps.
+    consistent with the scenes it keeps. With ``integration`` (PCI) the plan follows the host:
+    its template, lighting and warmth, its topic in the copy, and hooks that continue a moment.
     """
+    pci = integration is not None
     lang = pack_language(context)
     pack = load_pack(lang)
     own = {product.brand.lower(), product.name.lower()}
@@ -528,15 +627,23 @@ def build_plan(
         "need": need,
         "category": category or pack.get("fallbacks", {}).get("category", ""),
         "slogan": _strip_end(slogan),
+        # PCI: what the viewer was just watching (never a blocked or sensitive phrase).
+        "host_topic": _user_value(host.topic, lang=lang, max_words=MAX_HOST_TOPIC_WORDS, blocked=blocked,
+                                  sensitive=sensitive, allowed=allowed) if pci and host else "",
     }
 
     if keep is not None:
         narrative, template = keep.narrative_form, keep.template
     else:
         narrative = choose_narrative(profile, match, has_interest=bool(interest), n_claims=len(claims))
-        template = choose_template(profile) if not generic else TONE_TEMPLATE.get(profile.style.tone, "calm")
+        if pci:
+            template = segment_template(profile, host, generic=generic)
+        else:
+            template = choose_template(profile) if not generic else TONE_TEMPLATE.get(profile.style.tone, "calm")
     ranking = rank_hook_types(profile, narrative, generic=generic or not interest, n_claims=len(claims))
-    hook_type = directive.hook_type if directive and directive.hook_type in HOOK_TYPES else ranking[0]
+    allowed_hooks = PCI_HOOK_TYPES if pci else HOOK_TYPES
+    ranking = [h for h in ranking if h in allowed_hooks]
+    hook_type = directive.hook_type if directive and directive.hook_type in allowed_hooks else ranking[0]
 
     visual = profile.visual
     cues = [] if generic else cue_ids(profile, MAX_HOOK_CUES)
@@ -555,7 +662,10 @@ def build_plan(
         "style": visual.artistic_style if not generic else "clean",
         "warmth": visual.warmth if not generic else "neutral",
         "cues": "; ".join(w for w in cue_words if w) or "the viewer's favourite scenes",
+        "host_topic": (safe(host.topic) if host else "") or "the host video",
     }
+    if pci and host is not None:  # the segment takes the host's light and colour temperature
+        visual_values.update(lighting=host_lighting(host).replace("_", " "), warmth=host.warmth)
     # Plan only with assets whose licence covers this platform and date (grounding re-checks
     # and falls back for storyboards written elsewhere).
     licensed = [a for a in product.assets if licence_problem(a, context.platform, context.today) is None]
@@ -569,6 +679,7 @@ def build_plan(
         claims=claims, values=values, visual_values=visual_values, blocked=blocked, allowed_numbers=allowed,
         images=images, logos=[a for a in licensed if a.kind == "logo"],
         cue_refs=[cue_ref(c) for c in cues], keep_case=[product.name, product.brand],
+        pci=pci, allowed_hooks=allowed_hooks,
     )
 
 
@@ -590,16 +701,23 @@ def _fill(plan: _Plan, template: str, values: dict[str, str], limit: int) -> str
     return text
 
 
+def _template_fields(template: dict[str, str]) -> set[str]:
+    return _placeholders(template["text"]) | _placeholders(template["narration"])
+
+
 def render_line(plan: _Plan, templates: Sequence[dict[str, str]], values: dict[str, str], variant: int,
                 ) -> tuple[str, str, dict[str, str]] | None:
     """(on-screen text, narration, template) from the first usable template at or after ``variant``."""
     optional = {"connective"}
     available = {k for k, v in values.items() if v} | optional
-    usable = [t for t in templates if (_placeholders(t["text"]) | _placeholders(t["narration"])) <= available]
-    # A personalised plan tells its lines through the user's interest whenever a template can:
-    # rotating variants on a revision must not drift to a generic line.
-    personal = [t for t in usable if (_placeholders(t["text"]) | _placeholders(t["narration"])) & PERSONAL_VALUES]
-    groups = [personal, [t for t in usable if t not in personal]] if values.get("interest") else [usable]
+    usable = [t for t in templates if _template_fields(t) <= available]
+    # A personalised plan tells its lines through the user's interest whenever a template can,
+    # and a PCI segment through the host's topic first (the integration must read as native):
+    # rotating variants on a revision must not drift to a line without them.
+    anchors = ([{"host_topic"}] if plan.pci and values.get("host_topic") else []) + \
+        ([PERSONAL_VALUES] if values.get("interest") else [])
+    rank = [tuple(not (_template_fields(t) & a) for a in anchors) for t in usable]
+    groups = [[t for t, r in zip(usable, rank) if r == key] for key in sorted(set(rank))]
     ordered = [g[(variant + k) % len(g)] for g in groups if g for k in range(len(g))]
     for tpl in ordered:
         text = _fill(plan, tpl["text"], values, MAX_ON_SCREEN_WORDS)
@@ -655,7 +773,14 @@ def _take_claim(plan: _Plan, prefer: str, used: set[str], shift: int) -> Claim |
 
 
 def plan_beats(plan: _Plan, purposes: Sequence[str]) -> list[str]:
-    """What each scene does: hook, the narrative's opening beats, points, facts, cta."""
+    """What each scene does: hook, the narrative's opening beats, points, facts, cta.
+
+    A PCI segment opens from the host frame, bridges from the host topic to the product in its
+    first middle scene (no narrative opening: the bridge is the opening), and returns.
+    """
+    if plan.pci:
+        middle = [{"proof": "fact"}.get(p, "point") for p in purposes[1:-1]]
+        return ["host_open", *(["bridge"] + middle[1:] if middle else []), "host_return"]
     body_slots = sum(p == "body" for p in purposes)
     # Keep at least one body slot for a selling point: the product's case comes first.
     opening = NARRATIVE_OPENING.get(plan.narrative, [])[: max(0, body_slots - 1)]
@@ -687,10 +812,10 @@ def allocate_claims(plan: _Plan, beats: Sequence[str]) -> list[Claim | None]:
             out[i] = take("point") or take(None)
     for kind in ("fact", "point"):
         for i, beat in enumerate(beats):
-            if beat == kind and out[i] is None:
+            if CLAIM_KIND.get(beat) == kind and out[i] is None:
                 out[i] = take(kind)
     for i, beat in enumerate(beats):
-        if beat in ("point", "fact") and out[i] is None:
+        if beat in CLAIM_KIND and out[i] is None:
             out[i] = take(None)
     return out
 
@@ -753,6 +878,21 @@ def draft_scene(plan: _Plan, beat: str, *, index: int, turn: int, claim: Claim |
         tendencies = [t for t in plan.profile.decision_tendencies if t in pack["cta"]] if not plan.generic else []
         templates = pack["cta"][tendencies[0] if tendencies else plan.template]
         refs, vkey = [*(a.id for a in plan.logos[:1]), *hero], "cta"
+    elif beat == "host_open":  # PCI: the hook continues from the host's own frame
+        claim = None
+        templates, vkey = pack["pci"]["opening"][plan.hook_type], "pci_opening"
+        refs = [HOST_FRAME_REF]
+        if plan.hook_type not in PCI_TEASE_HOOKS and plan.images:  # the product enters as an inset
+            refs.append(plan.images[0].id)
+        else:
+            vkey = "pci_opening_tease"
+    elif beat == "host_return":  # PCI: back to the host frame, silently (no CTA end card)
+        return _Draft(purpose, _visual(plan, "pci_return", values, turn), "", "", [HOST_FRAME_REF], [])
+    elif beat == "bridge":  # PCI: from the host topic and the user's interest to the product
+        if claim is not None:
+            values.update(_claim_values(plan, claim, ""))
+        templates, vkey = pack["pci"]["bridge" if claim is not None else "bridge_intro"], "pci_bridge"
+        refs = _pick_image(plan, LIFESTYLE_WORDS, index, avoid_image) + plan.cue_refs[:1]
     elif beat in ("point", "fact"):
         if claim is None:  # nothing left to claim: a visual beat that keeps the story going
             templates, vkey, variant = pack["beats"]["filler"], "filler", variant + turn
@@ -773,7 +913,8 @@ def draft_scene(plan: _Plan, beat: str, *, index: int, turn: int, claim: Claim |
     line = render_line(plan, templates, values, variant)
     if line is None:  # e.g. a forced bold-claim hook with nothing verified to claim
         claim = None
-        fallback = pack["hooks"]["curiosity"] if beat == "hook" else pack["beats"]["filler"]
+        fallback = {"hook": pack["hooks"]["curiosity"], "host_open": pack["pci"]["opening"]["curiosity"]}.get(
+            beat, pack["beats"]["filler"])
         line = render_line(plan, fallback, values, variant)
     text, narration, tpl = line or ("", "", {"text": "", "narration": ""})
     claims = [claim.key] if claim is not None and _uses_claim(tpl) else []
@@ -811,7 +952,7 @@ def connectives_for(plan: _Plan, claims: Sequence[Claim | None], beats: Sequence
     """Connective opening each claim line: the pack's first one for the first claim, its last
     one for the last claim ("And finally"), the ones between for the middle claims."""
     options = plan.pack.get("connectives", {}).get(plan.narrative) or [""]
-    bearing = [i for i, c in enumerate(claims) if c is not None and beats[i] in ("point", "fact")]
+    bearing = [i for i, c in enumerate(claims) if c is not None and beats[i] in CLAIM_KIND]
     middle = options[1:-1] or options[-1:]
     out = [""] * len(claims)
     for k, i in enumerate(bearing):
@@ -835,7 +976,7 @@ def _turns(beats: Sequence[str]) -> list[int]:
     turns, k = [], 0
     for beat in beats:
         turns.append(k)
-        k += beat in ("point", "fact")
+        k += beat in CLAIM_KIND
     return turns
 
 
@@ -859,6 +1000,52 @@ def _storyboard(plan: _Plan, scenes: list[Scene], context: ServingContext, title
 
 
 # ---------------------------------------------------------------------------
+# PCI frame rules (shared with the LLM storyboard's post-checks)
+# ---------------------------------------------------------------------------
+
+OPENING_VISUAL_PREFIX = "Continues from the host video's own frame"
+
+
+def is_segment(storyboard: Storyboard) -> bool:
+    """Is this a PCI segment (it opens on and returns to the host frame)?"""
+    scenes = storyboard.scenes
+    return len(scenes) >= 2 and scenes[0].asset_refs[:1] == [HOST_FRAME_REF] and \
+        scenes[-1].asset_refs == [HOST_FRAME_REF]
+
+
+def _logo_id(plan: Any) -> str | None:
+    return plan.logos[0].id if plan.logos else None
+
+
+def enforce_integration(storyboard: Storyboard, logo: str | None = None) -> Storyboard:
+    """The PCI frame rules, whoever wrote the storyboard:
+
+    - scene 0 is the hook and starts from the host frame: ``host:start`` leads its asset refs
+      (other refs, e.g. a product inset, stay), static camera, a cut, and a visual description
+      that says it continues from the host frame;
+    - the last scene returns to the host frame: purpose body, refs exactly ``["host:start"]``, a
+      static fade, no on-screen text, no narration, no claims;
+    - no scene is a CTA and the storyboard has no CTA line (PCI has no end card), so the last
+      scene before the return carries the brand: the product's `logo` joins its visuals.
+    """
+    scenes = storyboard.scenes
+    if len(scenes) < 2:
+        raise ValueError("a PCI segment needs an opening and a return scene")
+    first, last = scenes[0], scenes[-1]
+    visual = first.visual if "host" in first.visual.lower() else f"{OPENING_VISUAL_PREFIX}: {first.visual}"
+    opening = first.model_copy(update={
+        "purpose": "hook", "camera": "static", "transition": "cut", "visual": visual,
+        "asset_refs": [HOST_FRAME_REF, *dict.fromkeys(r for r in first.asset_refs if r != HOST_FRAME_REF)]})
+    back = last.model_copy(update={"purpose": "body", "camera": "static", "transition": "fade",
+                                   "asset_refs": [HOST_FRAME_REF], "on_screen_text": "", "narration": "",
+                                   "claims": []})
+    middle = [s.model_copy(update={"purpose": "body"}) if s.purpose == "cta" else s for s in scenes[1:-1]]
+    if logo and middle and logo not in middle[-1].asset_refs:
+        middle[-1] = middle[-1].model_copy(update={"asset_refs": [*middle[-1].asset_refs, logo]})
+    return storyboard.model_copy(update={"scenes": [opening, *middle, back], "cta": ""})
+
+
+# ---------------------------------------------------------------------------
 # Public entry point
 # ---------------------------------------------------------------------------
 
@@ -871,20 +1058,25 @@ def write_storyboard(
     *,
     previous: Storyboard | None = None,
     directive: RevisionDirective | None = None,
+    host: HostSummary | None = None,
+    integration: IntegrationDecision | None = None,
 ) -> Storyboard:
     """Write the scene-level script for this user, product and serving context.
 
     With ``previous`` and ``directive``, only the scenes the directive targets are rewritten
     (``scope`` indices, scenes overlapping ``time_range``, the hook for ``hook_type``, or the
     scenes carrying ``remove_text`` / ``exclude_facets``); every other scene is kept as it was.
+
+    With ``integration`` (PCI; ``host`` is its summary) the storyboard is the segment woven into
+    the host video (module docstring); a revision keeps its opening and return frame scenes.
     """
-    if previous is not None and directive is not None and _revisable(previous, context):
-        return _revise(previous, directive, profile, product, match, context)
-    plan = build_plan(profile, product, match, context, directive=directive)
-    durations = scene_durations(context.duration_s, profile.style.pacing)
-    purposes = assign_purposes(len(durations))
+    pci = integration is not None
+    if previous is not None and directive is not None and _revisable(previous, context, pci=pci):
+        return _revise(previous, directive, profile, product, match, context, host=host, integration=integration)
+    plan = build_plan(profile, product, match, context, directive=directive, host=host, integration=integration)
+    durations, purposes = storyboard_timeline(profile, context, host=host, integration=integration)
     beats = plan_beats(plan, purposes)
-    motion = assign_motion(purposes, plan.template, profile.style.pacing)
+    motion = assign_motion(purposes, plan.template, segment_pacing(profile, host) if pci else profile.style.pacing)
     claims = allocate_claims(plan, beats)
     connectives = connectives_for(plan, claims, beats)
     scenes, start, said = [], 0.0, set()
@@ -897,7 +1089,8 @@ def write_storyboard(
         said.update({draft.narration, draft.on_screen_text} - {""})
         scenes.append(_scene(i, round(start, 3), duration, draft, motion[i]))
         start += duration
-    return _storyboard(plan, scenes, context)
+    board = _storyboard(plan, scenes, context)
+    return enforce_integration(board, _logo_id(plan)) if pci else board
 
 
 # ---------------------------------------------------------------------------
@@ -905,10 +1098,19 @@ def write_storyboard(
 # ---------------------------------------------------------------------------
 
 
-def _revisable(previous: Storyboard, context: ServingContext) -> bool:
-    """A scene-level rewrite keeps the timeline and language; otherwise the storyboard is rewritten whole."""
+def _revisable(previous: Storyboard, context: ServingContext, *, pci: bool = False) -> bool:
+    """A scene-level rewrite keeps the timeline, language and task (PCG ad or PCI segment);
+    otherwise the storyboard is rewritten whole."""
     same_duration = abs(previous.target_duration_s - context.duration_s) <= 0.05
-    return same_duration and previous.locale.lower()[:2] == context.locale.lower()[:2]
+    same_task = is_segment(previous) == pci
+    return same_duration and same_task and previous.locale.lower()[:2] == context.locale.lower()[:2]
+
+
+def revisable_scenes(previous: Storyboard, directive: RevisionDirective, *, pci: bool = False) -> list[int]:
+    """Scenes a directive rewrites: ``affected_scenes``, less a PCI segment's return scene (the
+    frame it returns to is fixed; the opening keeps its frame but may change its words)."""
+    targets = affected_scenes(previous, directive)
+    return [i for i in targets if i != len(previous.scenes) - 1] if pci else targets
 
 
 def scenes_in_range(storyboard: Storyboard, start_s: float, end_s: float) -> list[int]:
@@ -950,7 +1152,7 @@ def _strip_phrases(text: str, phrases: Sequence[str], keep_case: Sequence[str]) 
 
 
 def _next_hook(plan: _Plan, previous: Storyboard, directive: RevisionDirective) -> str:
-    if directive.hook_type in HOOK_TYPES:
+    if directive.hook_type in plan.allowed_hooks:
         return directive.hook_type
     return next((h for h in plan.hook_ranking if h != previous.hook_type), plan.hook_ranking[0])
 
@@ -962,9 +1164,14 @@ def _revise(
     product: Product,
     match: MatchResult,
     context: ServingContext,
+    *,
+    host: HostSummary | None = None,
+    integration: IntegrationDecision | None = None,
 ) -> Storyboard:
-    plan = build_plan(profile, product, match, context, directive=directive, keep=previous)
-    targets = affected_scenes(previous, directive)
+    pci = integration is not None
+    plan = build_plan(profile, product, match, context, directive=directive, keep=previous, host=host,
+                      integration=integration)
+    targets = revisable_scenes(previous, directive, pci=pci)
     rewrite_hook = any(previous.scenes[i].purpose == "hook" for i in targets)
     plan.hook_type = _next_hook(plan, previous, directive) if rewrite_hook else previous.hook_type
     purposes = [s.purpose for s in previous.scenes]
@@ -999,4 +1206,5 @@ def _revise(
     title = previous.title
     if Blocklist(phrases=directive.remove_text).hits(title) or plan.blocked.hits(title):
         title = None
-    return _storyboard(plan, scenes, context, title=title)
+    board = _storyboard(plan, scenes, context, title=title)
+    return enforce_integration(board, _logo_id(plan)) if pci else board

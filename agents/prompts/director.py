@@ -58,8 +58,7 @@ WRITE_STORYBOARD = """Write the scene-level storyboard of a {duration_s:g}-secon
 Grammar (mandatory):
 - {n_scenes} scenes of 2–3 s each; their durations must sum to exactly {duration_s:g} s.
   Suggested durations: {durations}.
-- Purposes in order: the first scene is the hook (capture attention in the first three seconds),
-  then body and proof scenes, the last scene is the call-to-action (cta). Suggested: {purposes}.
+{arc}
 - Each scene: a concrete visual description (a generation prompt: subject, setting, light),
   camera motion (static, push_in, pull_out, pan_left, pan_right, tilt_up, tilt_down), transition
   into it (cut, fade, slide, zoom), on-screen text of at most 8 words, narration of at most 16
@@ -69,7 +68,7 @@ Grammar (mandatory):
   exact text; no superlatives or numbers that the facts do not state; no competitor names.
 - Personalize through the chosen interest, scenario and the user's style; coherent from hook to CTA.
 - Tone {tone}, pacing {pacing}, narrative form {narrative_form}.
-{revision}
+{integration}{revision}
 Match:
 {match}
 
@@ -78,6 +77,29 @@ Product (facts are the only claims allowed):
 
 Product assets: {assets}
 User visual cues: {cues}"""
+
+# The arc line of WRITE_STORYBOARD: a standalone ad (PCG) or a segment woven into a host video (PCI).
+ARC_PCG = """- Purposes in order: the first scene is the hook (capture attention in the first three seconds),
+  then body and proof scenes, the last scene is the call-to-action (cta). Suggested: {purposes}."""
+
+ARC_PCI = """- Purposes in order: the first scene is the hook and starts from the host video's frame, then body
+  and proof scenes carrying the product, the last scene (purpose body) returns to the host frame.
+  There is no call-to-action scene. Suggested: {purposes}."""
+
+INTEGRATION = """This ad is a segment woven into a video the viewer is watching (personalized creative
+integration): it cuts in at {point_s:g} s of the host, on host frame {frame_index}, and the host
+resumes after it.
+Host video: topic "{topic}"; content: {content}; pacing {host_pacing}; palette {palette}; {warmth} tones.
+- Scene 0 is the hook and starts from the host's own frame: its asset_refs start with "host:start"
+  (optionally followed by one product image id, shown as an inset), camera static, transition cut;
+  its visual description says it continues from the host moment, and its line picks up the host topic.
+- The middle scenes carry the product; the first of them bridges from the host topic to the
+  user's chosen interest.
+- The last scene returns to the host frame: purpose body, asset_refs exactly ["host:start"],
+  transition fade, camera static, no on-screen text, no narration, no claims.
+- No call to action and no end card: leave cta empty.
+- Move like the host: the {template} template, shots of about {shot_s:g} s; colours and light like the host.
+"""
 
 REVISION = """This is a revision. Rewrite ONLY scenes {scope} following the instruction below and copy every
 other scene unchanged from the previous storyboard.

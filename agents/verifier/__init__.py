@@ -6,6 +6,10 @@ offending text or asset id); scores ("MS*", "DD*", "IQ*", "AQ*", "quality",
 "personalization", "product_alignment", "context_alignment", "utility") go into
 ``Verdict.scores``. See ``utility.py``, ``compliance.py`` and ``decision.py``.
 
+PCI creatives (``plan.task == "pci"`` with ``creative.integrated`` set) also get the
+integration-quality checks of ``integration.py`` (continuity at both joins, theme,
+disruption); their mean score is the ``integration`` utility component.
+
 When ``settings.llm`` names a model, a VLM's judged checks (``llm.py``: personalization,
 product identity and brand elements, context fit, compliance concerns seen in the frames)
 are *added* to the measured ones and the same decision applies; the measured checks and
@@ -24,6 +28,7 @@ from tools.quality import measure_clips
 from agents import llm_dispatch
 from agents.verifier import llm as verifier_llm
 from agents.verifier.decision import make_verdict
+from agents.verifier.integration import check_integration
 from agents.verifier.utility import evaluate_utility, scene_spans
 
 __all__ = ["verify"]
@@ -56,6 +61,10 @@ def verify(plan: CreativePlan, creative: Creative, product: Product, user: UserD
     spans = scene_spans(plan, creative)
     clips = measure_clips(creative.video_path, spans, info=info)
     report = evaluate_utility(plan, creative, product, info=info, clips=clips)
+    if plan.task == "pci" and creative.integrated is not None:
+        integration_findings, integration_scores = check_integration(plan, creative, product)
+        report.findings += integration_findings
+        report.scores.update(integration_scores)
     findings = report.findings + _compliance_findings(plan, creative, product, user, creative.video_path)
     judged, fallbacks = _judged_checks(plan, creative, product, spans, info)
     if judged is None:

@@ -11,6 +11,9 @@ quality                0.25    mean of MS*, IQ*, AQ* (DD* is descriptive, not "g
 personalization        0.20    dropped (weights renormalised) for generic plans, which
                                are not penalised for being generic
 context_alignment      0.20    wrong aspect/duration cannot be served as-is
+integration            0.20    PCI only (absent from PCG scores, so PCG weights are
+                               unchanged): mean of continuity at both joins, theme
+                               fit with the host, and not interrupting a climax
 =====================  ======  ====================================================
 
 Rules (thresholds from settings: ``accept_utility``, ``reject_utility``):
@@ -34,6 +37,7 @@ UTILITY_WEIGHTS = {
     "quality": 0.25,
     "personalization": 0.20,
     "context_alignment": 0.20,
+    "integration": 0.20,  # present only in PCI verdicts (agents/verifier/integration.py)
 }
 
 Decision = Literal["accept", "revise", "reject"]

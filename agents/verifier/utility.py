@@ -325,21 +325,27 @@ def check_product_visibility(plan: CreativePlan, creative: Creative, product: Pr
 
 
 def check_brand_elements(plan: CreativePlan, creative: Creative, product: Product, info: VideoInfo) -> Finding:
-    """The product's logo is visible on the end card (the last CTA scene, else the last scene)."""
+    """The product's logo is visible on the end card (the last CTA scene, else the last
+    scene); a PCI segment has no end card, so there any of its own (non-host) scenes counts."""
     logos = [a for a in product.assets if a.kind == "logo"]
     if not logos:
         return _finding("brand_elements", True, None, "the product has no logo asset")
     spans = scene_spans(plan, creative)
     sb = plan.storyboard
-    end_scene = next((s for s in reversed(sb.scenes) if s.purpose == "cta"), sb.scenes[-1])
-    span = spans[min(end_scene.index, len(spans) - 1)]
-    frames = _scene_frames(creative.video_path, span, END_CARD_SAMPLES, info)
+    where = "on the end card"
+    if plan.task == "pci":
+        scenes = [s for s in sb.scenes if "host:start" not in s.asset_refs] or list(sb.scenes)
+        where = "in the segment"
+    else:
+        scenes = [next((s for s in reversed(sb.scenes) if s.purpose == "cta"), sb.scenes[-1])]
+    shown = [(s, spans[min(s.index, len(spans) - 1)]) for s in scenes]
+    frames = [f for _, span in shown for f in _scene_frames(creative.video_path, span, END_CARD_SAMPLES, info)]
     for logo in logos:
         if any(asset_visible(f, logo.path, LOGO_SCALES) for f in frames):
-            return _finding("brand_elements", True, 1.0, f"logo '{logo.id}' visible on the end card")
-    return _finding("brand_elements", False, 0.0, "no logo visible on the end card", severity="minor",
-                    evidence=[Evidence(scene_index=end_scene.index, start_s=span[0], end_s=span[1],
-                                       asset_id=logos[0].id)])
+            return _finding("brand_elements", True, 1.0, f"logo '{logo.id}' visible {where}")
+    return _finding("brand_elements", False, 0.0, f"no logo visible {where}", severity="minor",
+                    evidence=[Evidence(scene_index=s.index, start_s=span[0], end_s=span[1], asset_id=logos[0].id)
+                              for s, span in shown])
 
 
 # --- claims --------------------------------------------------------------------------

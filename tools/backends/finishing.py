@@ -14,11 +14,8 @@ it touches. The CTA scene is the compositor's end card (logo, name, slogan, butt
 elements there are never left to a generative model. A scene whose generation fails is
 rendered by the compositor instead, with a warning on the Creative.
 
-Compositor hook this module would use if it existed: ``render_creative(...,
-renderer=SceneRenderer, specs=None, backend=BACKEND)`` (a per-scene renderer factory and a
-specs post-processor). Without it, `_render_segments` and `finish_creative` follow
-``tools.compositor.render.render_segments`` / ``render_creative`` step for step, reusing
-their timeline, edit, grounding, soundtrack and muxing functions.
+The clips reach the compositor as scene backdrops (tools/compositor/backdrop.py, the same
+mechanism that shows the PCI host frame), through ``render_creative(..., backdrops=...)``.
 """
 
 from __future__ import annotations
@@ -31,18 +28,12 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import numpy as np
-from PIL import Image
 
 from nextads.schemas import Creative, CreativePlan, Product, RevisionDirective, Scene
 from nextads.settings import get_settings
-from tools.compositor.layers import Overlay, backdrop_photo
-from tools.compositor.render import (
-    SEGMENTS_DIR, _segment_ok, assemble_creative, build_specs, directive_scope, effective_scenes, file_sha,
-    frame_bounds,
-)
-from tools.compositor.scene import SceneRenderer, SceneSpec
+from tools.compositor.backdrop import Backdrop, pingpong  # noqa: F401 - pingpong re-exported for callers
+from tools.compositor.render import HOST_FRAME_REF, file_sha, render_creative
 from tools.media.encode import FrameEncoder, atomic_output
-from tools.media.probe import iter_frames, probe
 
 CLIPS_DIR = "clips"
 # Bump when the finishing of generated clips changes: invalidates cached segments.
@@ -175,143 +166,8 @@ def write_clip(frames: np.ndarray, dst: Path, fps: float) -> None:
 
 
 # ---------------------------------------------------------------------------
-# Clip plates
-# ---------------------------------------------------------------------------
-
-
-def pingpong(j: int, m: int) -> int:
-    """Clip frame index for step j of a clip of m frames played forth and back: a clip
-    shorter than its scene keeps moving smoothly instead of jumping back to its start."""
-    if m <= 1:
-        return 0
-    period = 2 * (m - 1)
-    p = j % period
-    return p if p < m else period - p
-
-
-class ClipPlate:
-    """A generated clip as a scene's full-bleed backdrop, timed to the scene's frames."""
-
-    def __init__(self, path: str | Path, size: tuple[int, int], fps: int, duration_s: float):
-        self.size, self.fps = size, fps
-        info = probe(path, count_frames=False)
-        self.clip_fps = info.fps or fps
-        # Only the part the scene shows is decoded (at most the frame's size): memory stays
-        # bounded by the scene, not by the clip a hosted API chose to return.
-        self.frames = list(iter_frames(path, max_side=max(size), end_s=duration_s + 2 / self.clip_fps, info=info))
-        if not self.frames:
-            raise ClipGenerationError(f"clip {path} has no frames")
-
-    def index(self, i: int) -> int:
-        """Clip frame shown at scene frame i (by time; ping-pong past the clip's end)."""
-        return pingpong(int(i / self.fps * self.clip_fps + 1e-6), len(self.frames))
-
-    def frame(self, i: int) -> np.ndarray:
-        """Scene frame i's backdrop: cover-cropped to the frame and shaded under the label row
-        and the caption zone exactly as a full-bleed user photo is."""
-        w, h = self.size
-        im = backdrop_photo(Image.fromarray(self.frames[self.index(i)]), w, h)
-        return np.asarray(im.convert("RGB"), np.uint8)
-
-
-@dataclass(frozen=True)
-class ClipSceneSpec(SceneSpec):
-    """A scene whose background is a generated clip."""
-
-    clip_path: str = ""
-    clip_sha: str = ""
-    product_inset: bool = True
-
-    def own_key(self) -> dict:
-        return {**super().own_key(), "finishing": FINISHING_VERSION, "clip": self.clip_sha,
-                "inset": self.product_inset}
-
-
-class ClipSceneRenderer(SceneRenderer):
-    """The compositor's scene renderer with a generated clip as the plate.
-
-    The clip carries its own camera motion (the prompt asks for it), so the compositor's
-    virtual camera is off; the product is shown as an inset card (as over a user's cue
-    photo) when `product_inset`, and captions, logo and label are the compositor's own.
-    """
-
-    def __init__(self, spec: ClipSceneSpec, warnings: list[str] | None = None):
-        self.clip = ClipPlate(spec.clip_path, spec.size, spec.fps, spec.frames / spec.fps)
-        self.inset: Overlay | None = None
-        super().__init__(spec, warnings)
-
-    def _build_plate(self) -> np.ndarray:
-        self.plate_wh, self.offset = self.spec.size, (0, 0)  # no virtual camera over a clip
-        w, h = self.spec.size
-        lay = self.layout
-        products = self._images(("product", "collage"))
-        self._build_caption(self.spec.scene.on_screen_text, lay.caption)
-        box = lay.card
-        if self.caption is not None and not lay.side_by_side:
-            box = (box[0], box[1], box[2], min(box[3], self.caption_xy[1] - (lay.caption[1] - box[3])))
-        if products and self.spec.product_inset:
-            layer = Image.new("RGBA", (w, h), (0, 0, 0, 0))
-            self._place_inset(layer, products[0], box)
-            self.inset = Overlay.from_image(layer)
-        self._build_logo()
-        return self.clip.frame(0)
-
-    def settled(self, i: int) -> bool:
-        return False  # a clip moves on every frame
-
-    def _camera(self, i: int, out: np.ndarray) -> np.ndarray:
-        np.copyto(out, self.clip.frame(i))
-        if self.inset is not None:
-            self.inset.blend_onto(out, 0, 0)
-        return out
-
-
-def scene_renderer(spec: SceneSpec, warnings: list[str]) -> SceneRenderer:
-    """The renderer for a spec: a clip plate when the scene has a generated clip."""
-    if isinstance(spec, ClipSceneSpec):
-        return ClipSceneRenderer(spec, warnings)
-    return SceneRenderer(spec, warnings)
-
-
-# ---------------------------------------------------------------------------
 # The finishing pass
 # ---------------------------------------------------------------------------
-
-
-def _render_segments(specs: list[SceneSpec], jobs: list[tuple[int, Path]], warnings: list[str]) -> None:
-    """Encode scenes `jobs` ((index, path), in timeline order), each with the transition
-    from its predecessor, atomically (the compositor's `render_segments` with
-    `scene_renderer` as the renderer factory)."""
-    last_frames: dict[int, np.ndarray] = {}
-    for k, path in jobs:
-        spec = specs[k]
-        prev_last = None
-        if spec.prev is not None:
-            prev_last = last_frames.pop(k - 1, None)
-            if prev_last is None:
-                prev_last = scene_renderer(spec.prev, []).content(spec.prev.frames - 1).copy()
-        with atomic_output(path) as tmp, FrameEncoder(tmp, spec.size, spec.fps) as enc:
-            renderer = scene_renderer(spec, warnings)
-            for frame in renderer.frames(prev_last):
-                enc.write(frame)
-            if k + 1 < len(specs) and specs[k + 1].prev is not None:
-                last_frames[k] = renderer.content(spec.frames - 1).copy()
-        if enc.frames != spec.frames:
-            raise RuntimeError(f"scene {spec.scene.index}: wrote {enc.frames} frames, expected {spec.frames}")
-
-
-def _with_clips(specs: list[SceneSpec], clips: dict[int, Path], inset: bool) -> list[SceneSpec]:
-    """Specs with generated clips attached, re-linked so transitions hash the new specs."""
-    out: list[SceneSpec] = []
-    for k, spec in enumerate(specs):
-        fields = {**spec.__dict__, "prev": out[-1] if spec.prev is not None else None}
-        if k in clips:
-            spec = ClipSceneSpec(**fields, clip_path=str(clips[k]), clip_sha=file_sha(str(clips[k])),
-                                 product_inset=inset)
-        else:
-            spec = SceneSpec(**fields)
-        out.append(spec)
-    return out
 
 
 def generate_clips(generator: ClipGenerator, plan: CreativePlan, product: Product,
@@ -320,8 +176,8 @@ def generate_clips(generator: ClipGenerator, plan: CreativePlan, product: Produc
     """Clip per non-end-card scene (cached); a failed scene is left to the compositor."""
     clips: dict[int, Path] = {}
     for k, ((scene, variant), (_, n)) in enumerate(zip(scenes, bounds)):
-        if scene.purpose == "cta":
-            continue  # the end card is the compositor's: logo, name, slogan, CTA button
+        if scene.purpose == "cta" or HOST_FRAME_REF in scene.asset_refs:
+            continue  # the end card is the compositor's (logo, name, slogan, CTA button); a PCI host frame is the host's
         request = clip_request(scene, variant, n, plan, product)
         try:
             clips[k] = ensure_clip(generator, request, clips_dir)
@@ -336,25 +192,15 @@ def generate_clips(generator: ClipGenerator, plan: CreativePlan, product: Produc
 def finish_creative(generator: ClipGenerator, plan: CreativePlan, product: Product, work_dir: str | Path, *,
                     previous: Creative | None = None, directive: RevisionDirective | None = None,
                     scenes: list[int] | None = None) -> Creative:
-    """Generate (or reuse) each scene's clip, finish every scene with the compositor's
-    overlays, end card and soundtrack, and return the labelled Creative."""
-    work = Path(work_dir)
-    seg_dir = work / SEGMENTS_DIR
-    seg_dir.mkdir(parents=True, exist_ok=True)
-    sb, ctx = plan.storyboard, plan.context
-    warnings: list[str] = []
-    forced = directive_scope(plan, directive, scenes)
-    eff = effective_scenes(plan, product, previous, directive, forced)
-    bounds = frame_bounds([s for s, _ in eff], sb.target_duration_s, ctx.fps)
-    clips = generate_clips(generator, plan, product, eff, bounds, work / CLIPS_DIR, warnings)
-    specs = _with_clips(build_specs(plan, product, eff, bounds, warnings), clips,
-                        get_settings().video_product_inset)
+    """Generate (or reuse) each scene's clip and let the compositor render the creative with
+    the clips as backdrops: its overlays, end card, soundtrack, label and segment caching."""
+    inset = get_settings().video_product_inset
 
-    paths = [seg_dir / f"scene_{k}_{spec.digest()}.mp4" for k, spec in enumerate(specs)]
-    rerendered = [k for k, spec in enumerate(specs)
-                  if k in forced or not _segment_ok(paths[k], spec.digest(), spec.frames)]
-    _render_segments(specs, [(k, paths[k]) for k in rerendered], warnings)
+    def clip_backdrops(eff: list[tuple[Scene, int]], bounds: list[tuple[int, int]],
+                       warnings: list[str]) -> dict[int, Backdrop]:
+        clips = generate_clips(generator, plan, product, eff, bounds, Path(work_dir) / CLIPS_DIR, warnings)
+        return {k: Backdrop(kind="clip", path=str(p), sha=f"{FINISHING_VERSION}:{file_sha(str(p))}",
+                            shade=True, product_inset=inset) for k, p in clips.items()}
 
-    return assemble_creative(plan, specs, paths, bounds, eff, work, warnings, rerendered,
-                             backend=generator.backend,
-                             sidecar_extra={k: {"clip": clips[k].name if k in clips else None} for k in range(len(specs))})
+    return render_creative(plan, product, work_dir, previous=previous, directive=directive, scenes=scenes,
+                           backdrops=clip_backdrops, backend=generator.backend)

@@ -58,7 +58,9 @@ LICENSED_VOICES = {
 }
 # Storyboard asset refs that are not product assets (built by the Director itself).
 NON_PRODUCT_REFS = ("collage",)
-NON_PRODUCT_PREFIXES = ("cue:",)
+# "cue:" — the user's own pictures; "host:" — PCI's frame of the very video being watched,
+# shown in the same player: neither is a product asset with a licence of its own.
+NON_PRODUCT_PREFIXES = ("cue:", "host:")
 # History titles shorter than this are too generic to count as a verbatim quote.
 HISTORY_ECHO_MIN_CHARS = 8
 

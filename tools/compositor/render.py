@@ -22,6 +22,7 @@ import contextlib
 import hashlib
 import json
 import re
+from collections.abc import Callable
 from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass
 from functools import lru_cache
@@ -33,6 +34,7 @@ from nextads.schemas import (
     Creative, CreativePlan, Product, RenderedScene, RevisionDirective, Scene, SceneBinding,
 )
 from nextads.settings import get_settings
+from tools.compositor.backdrop import Backdrop, still_backdrop
 from tools.compositor.scene import LABEL_TEXT, SceneRenderer, SceneSpec, Visual
 from tools.media import audio as soundtrack
 from tools.media.encode import FrameEncoder, SegmentedEncoder, atomic_output, concat_segments, mux_audio
@@ -41,6 +43,11 @@ BACKEND = "compositor"
 SEGMENTS_DIR = "segments"
 AUDIO_DIR = "audio"
 IMAGE_KINDS = ("image", "video")
+HOST_FRAME_REF = "host:start"  # PCI: the host's frame at the integration point, full frame
+AVOID_MARGIN = 0.02  # captions keep this share of the frame clear around host text
+
+# A backend's per-scene backdrops: (effective scenes, frame bounds, warnings) -> {scene: Backdrop}.
+BackdropSource = Callable[[list[tuple[Scene, int]], list[tuple[int, int]], list[str]], dict[int, Backdrop]]
 
 
 # ---------------------------------------------------------------------------
@@ -183,16 +190,14 @@ def scene_binding(plan: CreativePlan, index: int) -> SceneBinding | None:
 
 def visual_refs(scene: Scene, plan: CreativePlan) -> list[str]:
     """The scene's visual sources: the grounding's binding when there is one (it replaces
-    assets whose licences expired and resolves cue fallbacks), else the storyboard's refs.
-
-    The reference collage is a grounding artifact, not a licensed asset, so bindings never
-    list it; a scene that asked for it keeps it.
-    """
+    assets whose licences expired and resolves cue fallbacks), else the storyboard's refs."""
     binding = scene_binding(plan, scene.index)
     if binding is None:
         return list(scene.asset_refs)
-    collage = ["collage"] if "collage" in scene.asset_refs else []
-    return [*(f"cue:{c}" for c in binding.cue_ids), *collage, *binding.asset_ids]
+    # Neither the collage nor the PCI host frame is a licensed asset, so bindings never
+    # list them; a scene that asked for them keeps them.
+    kept = [r for r in ("collage", HOST_FRAME_REF) if r in scene.asset_refs]
+    return [*(f"cue:{c}" for c in binding.cue_ids), *kept, *binding.asset_ids]
 
 
 def grounded_scene(scene: Scene, plan: CreativePlan) -> Scene:
@@ -207,6 +212,8 @@ def resolve_visuals(scene: Scene, plan: CreativePlan, product: Product, warnings
     g = plan.grounding
     out = []
     for ref in scene.asset_refs:
+        if ref == HOST_FRAME_REF:
+            continue  # not a visual on the plate: the scene's backdrop (see `host_backdrop`)
         if ref == "collage":
             if g.collage_path:
                 out.append(Visual("collage", ref, g.collage_path, file_sha(g.collage_path)))
@@ -241,6 +248,30 @@ def creative_palette(plan: CreativePlan, product: Product) -> tuple[str, ...]:
     return tuple(plan.grounding.palette or product.brand_colors or plan.profile.visual.palette)
 
 
+def host_backdrop(scene: Scene, plan: CreativePlan, warnings: list[str]) -> Backdrop | None:
+    """PCI: a scene listing "host:start" shows the host's frame at the integration point
+    full frame and unshaded, so the segment starts from it and returns to it seamlessly."""
+    if HOST_FRAME_REF not in scene.asset_refs:
+        return None
+    path = plan.integration.start_frame_path if plan.integration is not None else None
+    if not path or file_sha(path) == "missing":
+        warnings.append(f"scene {scene.index}: no host start frame to show")
+        return None
+    return still_backdrop(path, file_sha(path), shade=False)
+
+
+def caption_avoid(plan: CreativePlan) -> tuple[tuple[int, int, int, int], ...]:
+    """PCI: pixel boxes of the host's burned-in text, with a margin; captions keep clear."""
+    if plan.host is None:
+        return ()
+    w, h = plan.context.size
+    m = AVOID_MARGIN
+    return tuple(
+        (max(0, round((r.x - m) * w)), max(0, round((r.y - m) * h)),
+         min(w, round((r.x + r.w + m) * w)), min(h, round((r.y + r.h + m) * h)))
+        for r in plan.host.text_regions)
+
+
 # ---------------------------------------------------------------------------
 # Rendering
 # ---------------------------------------------------------------------------
@@ -251,6 +282,7 @@ def build_specs(plan: CreativePlan, product: Product, scenes: list[tuple[Scene, 
     sb, ctx = plan.storyboard, plan.context
     logo = brand_logo(plan, product)
     palette = creative_palette(plan, product)
+    avoid = caption_avoid(plan)
     specs: list[SceneSpec] = []
     for k, ((scene, variant), (_, n)) in enumerate(zip(scenes, bounds)):
         spec = SceneSpec(
@@ -258,6 +290,7 @@ def build_specs(plan: CreativePlan, product: Product, scenes: list[tuple[Scene, 
             locale=sb.locale or ctx.locale, palette_roles=bool(plan.grounding.palette), visuals=resolve_visuals(scene, plan, product, warnings),
             logo=logo, product_name=product.name, slogan=product.slogan, cta=sb.cta, variant=variant,
             label=LABEL_TEXT, binding=scene_binding(plan, scene.index),
+            backdrop=host_backdrop(scene, plan, warnings), avoid=avoid,
         )
         # The first scene always opens on a cut: its first frame is the thumbnail and the hook.
         if k > 0 and scene.transition != "cut":
@@ -374,10 +407,25 @@ def _segment_ok(path: Path, digest: str, frames: int) -> bool:
     return path.exists() and data.get("digest") == digest and data.get("frames") == frames
 
 
+def with_backdrops(specs: list[SceneSpec], backdrops: dict[int, Backdrop]) -> list[SceneSpec]:
+    """Specs with backdrops attached, re-linked so transitions hash the new specs."""
+    out: list[SceneSpec] = []
+    for k, spec in enumerate(specs):
+        fields = {**spec.__dict__, "prev": out[-1] if spec.prev is not None else None}
+        if k in backdrops:
+            fields["backdrop"] = backdrops[k]
+        out.append(SceneSpec(**fields))
+    return out
+
+
 def render_creative(plan: CreativePlan, product: Product, work_dir: str | Path, *,
                     previous: Creative | None = None, directive: RevisionDirective | None = None,
-                    scenes: list[int] | None = None) -> Creative:
-    """Render (or incrementally re-render) the plan into `work_dir`; returns the Creative."""
+                    scenes: list[int] | None = None, backdrops: BackdropSource | None = None,
+                    backend: str = BACKEND) -> Creative:
+    """Render (or incrementally re-render) the plan into `work_dir`; returns the Creative.
+
+    `backdrops` lets a generated-video backend put its clips behind chosen scenes (see
+    tools/backends/finishing.py); everything else is the compositor's."""
     work = Path(work_dir)
     seg_dir = work / SEGMENTS_DIR
     seg_dir.mkdir(parents=True, exist_ok=True)
@@ -387,19 +435,21 @@ def render_creative(plan: CreativePlan, product: Product, work_dir: str | Path, 
     eff = effective_scenes(plan, product, previous, directive, forced)
     bounds = frame_bounds([s for s, _ in eff], sb.target_duration_s, ctx.fps)
     specs = build_specs(plan, product, eff, bounds, warnings)
+    if backdrops is not None:
+        specs = with_backdrops(specs, backdrops(eff, bounds, warnings))
 
     paths = [seg_dir / f"scene_{k}_{spec.digest()}.mp4" for k, spec in enumerate(specs)]
     rerendered = [k for k, spec in enumerate(specs)
                   if k in forced or not _segment_ok(paths[k], spec.digest(), spec.frames)]
     render_segments(specs, [(k, paths[k]) for k in rerendered], warnings)
 
-    return assemble_creative(plan, specs, paths, bounds, eff, work, warnings, rerendered)
+    return assemble_creative(plan, specs, paths, bounds, eff, work, warnings, rerendered, backend=backend)
 
 
 def assemble_creative(plan: CreativePlan, specs: list[SceneSpec], paths: list[Path], bounds: list[tuple[int, int]],
                       eff: list, work: Path, warnings: list[str], rerendered: list[int], *,
-                      backend: str = BACKEND, sidecar_extra: dict[int, dict] | None = None) -> Creative:
-    """Shared finishing tail of every backend: segment sidecars, soundtrack, concat, mux, label tags."""
+                      backend: str = BACKEND) -> Creative:
+    """Segment sidecars, soundtrack, concat, mux and label tags: the tail of every render."""
     ctx, sb = plan.context, plan.storyboard
     rendered_scenes: list[RenderedScene] = []
     for k, spec in enumerate(specs):
@@ -408,7 +458,7 @@ def assemble_creative(plan: CreativePlan, specs: list[SceneSpec], paths: list[Pa
             "digest": digest, "frames": spec.frames, "variant": spec.variant,
             "source": scene_source(plan, k),
             "scene": spec.scene.model_dump(mode="json"),
-            **(sidecar_extra or {}).get(k, {}),
+            "backdrop": Path(spec.backdrop.path).name if spec.backdrop is not None else None,
         }, ensure_ascii=False, sort_keys=True))
         first, n = bounds[k]
         rendered_scenes.append(RenderedScene(index=k, start_s=first / ctx.fps, end_s=(first + n) / ctx.fps,

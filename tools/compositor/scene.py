@@ -22,6 +22,7 @@ from PIL import Image
 
 from nextads.schemas import Scene, SceneBinding
 from tools.compositor import motion
+from tools.compositor.backdrop import Backdrop, BackdropFrames
 from tools.compositor.layers import (
     Overlay, ScaledOverlays, backdrop_photo, background, card, contain, glow, load_rgba, sticker,
 )
@@ -84,6 +85,10 @@ class SceneSpec:
     variant: int = 0
     label: str = LABEL_TEXT
     binding: SceneBinding | None = None  # the grounding's binding the visuals came from
+    # A full-frame picture replacing the composed plate (a generated clip, the PCI host frame).
+    backdrop: Backdrop | None = None
+    # Pixel boxes (x0, y0, x1, y1) captions keep clear of (PCI: the host's burned-in text).
+    avoid: tuple[tuple[int, int, int, int], ...] = ()
     prev: SceneSpec | None = field(default=None, compare=False)
 
     @property
@@ -103,6 +108,11 @@ class SceneSpec:
         }
         if self.is_end_card:
             key.update(product_name=self.product_name, slogan=self.slogan, cta=self.cta)
+        # Only present when set, so scenes without them keep their digests (and caches).
+        if self.backdrop is not None:
+            key["backdrop"] = self.backdrop.key()
+        if self.avoid:
+            key["avoid"] = [list(b) for b in self.avoid]
         return key
 
     def own_digest(self) -> str:
@@ -134,7 +144,12 @@ class SceneRenderer:
         self.amplitude = self.tpl.motion_amplitude * VARIANT_DAMPING ** spec.variant
         if spec.is_end_card:
             self.amplitude *= 0.5  # end cards move gently: the CTA must stay readable
-        self.camera = spec.scene.camera
+        # A backdrop fills the frame as it is: a clip carries its own motion, and a host
+        # frame must stay exactly itself at the cut, so the virtual camera is off.
+        self.backdrop = (BackdropFrames(spec.backdrop, spec.size, spec.fps, spec.frames / spec.fps)
+                         if spec.backdrop is not None and not spec.is_end_card else None)
+        self.inset: Overlay | None = None  # product inset over a moving backdrop
+        self.camera = "static" if self.backdrop is not None else spec.scene.camera
         self.plate_wh = motion.plate_size(spec.size, self.camera, self.amplitude)
         w, h = spec.size
         self.offset = ((self.plate_wh[0] - w) // 2, (self.plate_wh[1] - h) // 2)
@@ -247,6 +262,30 @@ class SceneRenderer:
         # Centred in its zone; a block taller than the zone grows upwards over the product's
         # lower edge rather than into the platform's bottom chrome.
         self.caption_xy = (x0 + (x1 - x0 - cw) // 2, min(y0 + (y1 - y0 - ch) // 2, y1 - ch))
+        self._keep_caption_clear()
+
+    def _keep_caption_clear(self) -> None:
+        """Move the caption off the boxes it must avoid (the host's burned-in text): the
+        nearest free position below the badge row, keeping its column when possible."""
+        if not self.spec.avoid or self.caption is None:
+            return
+        ch, cw = self.caption.shape[:2]
+
+        def hits(x: int, y: int) -> bool:
+            return any(x < ax1 and ax0 < x + cw and y < ay1 and ay0 < y + ch for ax0, ay0, ax1, ay1 in self.spec.avoid)
+
+        x, y = self.caption_xy
+        if not hits(x, y):
+            return
+        sx0, _, sx1, sy1 = self.layout.safe
+        top = self.layout.badge_row[3]
+        step = max(1, ch // 4)
+        for yy in sorted(range(top, max(top, sy1 - ch) + 1, step), key=lambda v: abs(v - y)):
+            for xx in (x, sx0, sx1 - cw, (sx0 + sx1 - cw) // 2):
+                if not hits(xx, yy):
+                    self.caption_xy = (xx, yy)
+                    return
+        self.warnings.append(f"scene {self.spec.scene.index}: no caption position clear of the host's text")
 
     def _build_logo(self) -> None:
         if self.spec.logo is None:
@@ -262,7 +301,29 @@ class SceneRenderer:
         self.logo = Overlay.from_image(logo)
         self.logo_xy = (bx1 - logo.width, by0 + (hh - logo.height) // 2)
 
+    def _build_backdrop_plate(self) -> np.ndarray:
+        """Caption, logo and the product inset over the backdrop's first frame. Over a still
+        the inset is part of the plate; over a moving clip it is blended on every frame."""
+        assert self.backdrop is not None
+        lay = self.layout
+        w, h = self.spec.size
+        products = self._images(("product", "collage"))
+        self._build_caption(self.spec.scene.on_screen_text, lay.caption)
+        box = lay.card
+        if self.caption is not None and not lay.side_by_side:
+            box = (box[0], box[1], box[2], min(box[3], self.caption_xy[1] - (lay.caption[1] - box[3])))
+        if products and self.spec.backdrop is not None and self.spec.backdrop.product_inset:
+            layer = Image.new("RGBA", (w, h), (0, 0, 0, 0))
+            self._place_inset(layer, products[0], box)
+            self.inset = Overlay.from_image(layer)
+        self._build_logo()
+        # Over a still (the PCI host frame) the inset fades in after the cut, so the scene's
+        # first frame is the host frame itself; over a moving clip it is there throughout.
+        return self.backdrop.frame(0).copy()
+
     def _build_plate(self) -> np.ndarray:
+        if self.backdrop is not None:
+            return self._build_backdrop_plate()
         lay = self.layout
         products = self._images(("product", "collage", "logo"))
         cues = [] if self.spec.is_end_card else self._images(("cue",))
@@ -341,6 +402,11 @@ class SceneRenderer:
         return self.camera == "static" or self.plate_wh == self.spec.size
 
     def _camera(self, i: int, out: np.ndarray) -> np.ndarray:
+        if self.backdrop is not None and self.backdrop.moving:
+            np.copyto(out, self.backdrop.frame(i))
+            if self.inset is not None:
+                self.inset.blend_onto(out, 0, 0)
+            return out
         if self.still:
             if self._static_view is None:
                 w, h = self.spec.size
@@ -376,10 +442,23 @@ class SceneRenderer:
         no animated button."""
         if not self.still or self.cta_button is not None:
             return False
+        if self.backdrop is not None and self.backdrop.moving:
+            return False  # a clip moves on every frame
+        if self._fading_inset and i / self.spec.fps < self._caption_delay() + self.tpl.caption_anim_s:
+            return False
         return self.caption is None or i / self.spec.fps >= self._caption_delay() + self.tpl.caption_anim_s
+
+    @property
+    def _fading_inset(self) -> bool:
+        return self.inset is not None and self.backdrop is not None and not self.backdrop.moving
 
     def _overlays(self, i: int, out: np.ndarray) -> None:
         t = i / self.spec.fps
+        if self._fading_inset:
+            assert self.inset is not None
+            fade = min(1.0, max(0.0, (t - self._caption_delay()) / max(self.tpl.caption_anim_s, 1e-3)))
+            if fade > 0:
+                self.inset.blend_onto(out, 0, 0, fade)
         if self.caption is not None and self._caption_full is not None:
             delay = self._caption_delay()
             travel = round(self.caption.shape[0] * 0.6)

@@ -1,0 +1,123 @@
+"""decide_integration on a synthetic host (known cuts, climax, subtitles) and on real MicroLens hosts."""
+
+from __future__ import annotations
+
+import csv
+import sys
+from pathlib import Path
+
+import numpy as np
+import pytest
+from PIL import Image
+
+sys.path.insert(0, str(Path(__file__).parent))
+from host_fixtures import make_host_video  # noqa: E402
+
+from agents.director.host import summarize_host  # noqa: E402
+from agents.director.integration import (  # noqa: E402
+    CLIMAX_GUARD_S, EXCLUDE_RADIUS_S, cut_frame, decide_integration, edge_margin, subtitle_at,
+)
+from nextads.schemas import Interest, Product, UserProfile  # noqa: E402
+from tools.media import host_analysis as ha  # noqa: E402
+from tools.media.ocr import read_text  # noqa: E402
+from tools.media.probe import iter_frames  # noqa: E402
+
+FPS = 12
+SHOTS = ((2.5, "calm"), (1.5, "busy"), (3.0, "calm"))
+SUBTITLES = ((0.5, 2.0, "Welcome back everyone"), (4.3, 5.2, "Let us begin"))
+MICROLENS = Path("/work/shared/data/microlens")
+REAL_IDS = ("1002", "10034", "10040")
+
+PROFILE = UserProfile(user_id="u1", interests=[Interest(topic="morning coffee", weight=0.9, tier="strong")])
+PRODUCT = Product(product_id="p1", name="Bright Brew", category="coffee", selling_points=["smooth taste"])
+
+
+@pytest.fixture(scope="module")
+def host(tmp_path_factory):
+    video = make_host_video(tmp_path_factory.mktemp("host") / "host.mp4", fps=FPS, shots=SHOTS, subtitles=SUBTITLES)
+    return summarize_host(video)
+
+
+def _assert_admissible(host, point: float) -> None:
+    margin = edge_margin(host.duration_s)
+    assert margin <= point <= host.duration_s - margin
+    assert not host.climax_s - CLIMAX_GUARD_S <= point <= host.climax_s + 1 + CLIMAX_GUARD_S
+
+
+def test_decision_avoids_edges_climax_and_subtitles(host, tmp_path):
+    d = decide_integration(host, PROFILE, PRODUCT, work_dir=tmp_path)
+    _assert_admissible(host, d.point_s)
+    assert not subtitle_at(host, d.point_s)
+    # Ground truth of the fixture: the busy section is 2.5-4.0 s, subtitles 0.5-2.0 and 4.3-5.2 s.
+    assert not 2.5 <= d.point_s <= 4.0
+    assert not any(a <= d.point_s <= b for a, b, _ in SUBTITLES)
+    chosen = [c for c in d.candidates if c.chosen]
+    assert len(chosen) == 1 and chosen[0].time_s == pytest.approx(d.point_s)
+    losers = [c for c in d.candidates if not c.chosen]
+    assert losers and all(c.reasons for c in losers)
+    assert any("climax" in r for c in losers for r in c.reasons)
+    assert "lost" in d.rationale
+
+
+def test_start_frame_is_host_frame_before_the_cut(host, tmp_path):
+    d = decide_integration(host, PROFILE, PRODUCT, work_dir=tmp_path)
+    c = cut_frame(d.point_s, host.fps, host.frames)
+    assert d.frame_index == c - 1
+    frames = list(iter_frames(host.video_path))
+    png = np.asarray(Image.open(d.start_frame_path).convert("RGB")).astype(int)
+    diffs = [np.abs(png - f.astype(int)).mean() for f in frames]
+    assert int(np.argmin(diffs)) == d.frame_index and diffs[d.frame_index] < 1.0
+
+
+def test_exclude_points_move_the_decision(host, tmp_path):
+    first = decide_integration(host, PROFILE, PRODUCT, work_dir=tmp_path)
+    moved = decide_integration(host, PROFILE, PRODUCT, work_dir=tmp_path, exclude_points=[first.point_s])
+    assert abs(moved.point_s - first.point_s) >= EXCLUDE_RADIUS_S
+    _assert_admissible(host, moved.point_s)
+    assert moved.excluded_points == [first.point_s]
+    near = [c for c in moved.candidates if abs(c.time_s - first.point_s) < EXCLUDE_RADIUS_S]
+    assert all(not c.chosen and any("excluded by a directive" in r for r in c.reasons) for c in near)
+
+
+def test_no_candidate_falls_back_to_calmest_admissible_second(host, tmp_path):
+    no_cuts = host.model_copy(update={"shots": host.shots[:1], "energy": [0.5] * len(host.energy)})
+    everywhere = [k + 0.5 for k in range(len(host.energy))]
+    d = decide_integration(no_cuts, PROFILE, PRODUCT, work_dir=tmp_path, exclude_points=everywhere)
+    _assert_admissible(host, d.point_s)
+    assert "fell back" in d.rationale
+
+
+# --------------------------------------------------------------------------- real hosts
+
+
+def _titles() -> dict[str, str]:
+    with (MICROLENS / "MicroLens-50k_titles.csv").open(encoding="utf-8") as f:
+        return {row[0]: row[1] for row in csv.reader(f) if row and row[0] in REAL_IDS}
+
+
+@pytest.fixture(scope="module")
+def real_hosts(tmp_path_factory):
+    if not (MICROLENS / "videos").is_dir():
+        pytest.skip("MicroLens data not available")
+    work = tmp_path_factory.mktemp("microlens")
+    titles = _titles()
+    return {vid: summarize_host(MICROLENS / "videos" / f"{vid}.mp4", title=titles.get(vid, ""), work_dir=work)
+            for vid in REAL_IDS}
+
+
+@pytest.mark.slow  # ~60 s on 2 cores, OCR of three real hosts: deselect with -m "not slow"
+@pytest.mark.parametrize("vid", REAL_IDS)
+def test_real_host_point_avoids_peak_edges_and_subtitles(real_hosts, vid, tmp_path):
+    host = real_hosts[vid]
+    d = decide_integration(host, PROFILE, PRODUCT, work_dir=tmp_path)
+    margin = edge_margin(host.duration_s)
+    assert margin <= d.point_s <= host.duration_s - margin
+    peak = int(np.argmax(host.energy))
+    assert not peak <= d.point_s < peak + 1
+    assert not host.climax_s <= d.point_s < host.climax_s + 1
+    # The frozen start frame must carry no subtitle, whenever some admissible moment is free of them.
+    free = [k + 0.5 for k in range(len(host.energy))
+            if margin <= k + 0.5 <= host.duration_s - margin and not subtitle_at(host, k + 0.5)]
+    if free:
+        lines = read_text(np.asarray(Image.open(d.start_frame_path).convert("RGB")))
+        assert not ha.subtitle_lines(lines, host.text_regions), d.rationale
