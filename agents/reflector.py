@@ -52,6 +52,9 @@ class Route:
     level: str
     edit: str | None = None
     why: str = ""
+    # Where a failure that survived its first repair goes next, instead of one stage up
+    # (e.g. a host theme the user's profile cannot change).
+    then: str | None = None
 
 
 # First match wins; order = most specific first.
@@ -61,7 +64,8 @@ ROUTES: tuple[Route, ...] = (
     Route(("integration_disruption", "integration_continuity"), "decide_integration", "plan", None,
           "the segment interrupts the host at a bad moment or does not join it smoothly"),
     Route(("integration_theme",), "write_storyboard", "plan", None,
-          "the segment does not follow the host's theme (re-centre the bridge on the host topic)"),
+          "the segment does not follow the host's theme (re-centre the bridge on the host topic)",
+          then="decide_integration"),  # rebuilding the profile or the match cannot change the host's topic
     Route(("trademark", "competitor"), "match_product", "plan", None, "the creative leans on a third-party brand"),
     Route(("licen", "expired"), "ground_assets", "plan", None, "an asset is not licensed for this platform/date"),
     Route(("audio", "voice", "music"), "producer", "execution", "rerender", "the soundtrack is not licensed"),
@@ -90,7 +94,7 @@ def _route_for(check: str, plan: CreativePlan | None = None) -> Route:
                  and (pci or r.target not in PCI_STAGES)), DEFAULT_ROUTE)
 
 
-def _scenes(finding: Finding, plan: CreativePlan) -> list[int]:
+def finding_scenes(finding: Finding, plan: CreativePlan) -> list[int]:
     """Scenes the evidence points at (by index or by time range)."""
     out: set[int] = set()
     for ev in finding.evidence:
@@ -105,7 +109,7 @@ def _texts(finding: Finding) -> list[str]:
     return [ev.text for ev in finding.evidence if ev.text]
 
 
-def _time_range(finding: Finding) -> tuple[float, float] | None:
+def finding_time_range(finding: Finding) -> tuple[float, float] | None:
     spans = [(e.start_s, e.end_s) for e in finding.evidence if e.start_s is not None and e.end_s is not None]
     return (min(s for s, _ in spans), max(e for _, e in spans)) if spans else None
 
@@ -165,16 +169,16 @@ def directive_for(finding: Finding, plan: CreativePlan, tried: Sequence[Revision
     # Escalate past every stage already tried for this same check.
     escalated = escalated_target(target, [finding.check], tried)
     if escalated != target:
-        target, level, edit = escalated, "plan", None
+        target, level, edit = route.then or escalated, "plan", None
     if target == "decide_integration":
         return _move_point(finding, plan, route, tried)
-    scope = _scenes(finding, plan)
+    scope = finding_scenes(finding, plan)
     texts = _texts(finding)
     d = RevisionDirective(
         target=target,  # type: ignore[arg-type]
         level=level,  # type: ignore[arg-type]
         scope=scope,
-        time_range=_time_range(finding),
+        time_range=finding_time_range(finding),
         instruction=_instruction(target, route, scope, texts),
         reason=f"{finding.check}: {finding.message or route.why}",
         cost=round(STAGE_COST[target] * (len(scope) / max(1, len(plan.storyboard.scenes)) if scope and target == "producer" else 1.0), 3),
@@ -260,7 +264,7 @@ def feedback_directives(feedback: Feedback, plan: CreativePlan) -> list[Revision
     return out
 
 
-_HOOKS = ("question", "bold_claim", "scenario", "pov", "curiosity", "problem")
+HOOK_TYPES = ("question", "bold_claim", "scenario", "pov", "curiosity", "problem")
 
 
 # Hook types that open on the viewer's own interest or situation.
@@ -273,7 +277,7 @@ def _personal_hook(current: str) -> str:
 
 
 def _next_hook(current: str) -> str:
-    return _HOOKS[(_HOOKS.index(current) + 1) % len(_HOOKS)] if current in _HOOKS else _HOOKS[0]
+    return HOOK_TYPES[(HOOK_TYPES.index(current) + 1) % len(HOOK_TYPES)] if current in HOOK_TYPES else HOOK_TYPES[0]
 
 
 def reflect(

@@ -95,7 +95,7 @@ def attribute_prompt(verdict: Verdict, plan: CreativePlan, history: Sequence[Rev
     return prompts.ATTRIBUTE.format(
         last_scene=max(0, len(sb.scenes) - 1), costs=_json(offline.STAGE_COST),
         interests=[i.topic for i in plan.profile.interests] or "none",
-        facets=[f.facet for f in plan.match.facets] or "none", hook_types=list(offline._HOOKS),
+        facets=[f.facet for f in plan.match.facets] or "none", hook_types=list(offline.HOOK_TYPES),
         history=_json(tried) if tried else "none",
         verdict=_json({"decision": verdict.decision, "utility": round(verdict.utility, 3),
                        "failed": [_finding_brief(f) for f in verdict.failures]}),
@@ -113,14 +113,14 @@ def directive_cost(target: str, scope: Sequence[int], plan: CreativePlan) -> flo
 
 
 def _evidence_scenes(findings: Sequence[Finding], plan: CreativePlan) -> list[int]:
-    return sorted({i for f in findings for i in offline._scenes(f, plan)})
+    return sorted({i for f in findings for i in offline.finding_scenes(f, plan)})
 
 
 def _time_range(proposed: list[float] | None, findings: Sequence[Finding],
                 duration_s: float) -> tuple[float, float] | None:
     if proposed and len(proposed) == 2 and 0.0 <= proposed[0] < proposed[1] <= duration_s + TIME_TOLERANCE_S:
         return (float(proposed[0]), min(float(proposed[1]), duration_s))
-    spans = [r for f in findings if (r := offline._time_range(f)) is not None]
+    spans = [r for f in findings if (r := offline.finding_time_range(f)) is not None]
     return (min(s for s, _ in spans), max(e for _, e in spans)) if spans else None
 
 
@@ -163,7 +163,7 @@ def directive_from_proposal(p: DirectiveProposal, failed: dict[str, Finding], pl
         remove_text=[t for t in dict.fromkeys(p.remove_text) if t.strip() and t.strip().lower() in board_text]
         if target in ("write_storyboard", "match_product") else [],
         edit=(p.edit or "rerender") if target == "producer" else None,
-        hook_type=p.hook_type if target == "write_storyboard" and p.hook_type in offline._HOOKS else None,
+        hook_type=p.hook_type if target == "write_storyboard" and p.hook_type in offline.HOOK_TYPES else None,
         confidence=p.confidence,
         source=SOURCE,
     )

@@ -108,7 +108,10 @@ def _run_creative(args: argparse.Namespace, task: str) -> int:
         if task == "pci":
             if not args.host_video:
                 raise InputError("<command line>", "--host-video", "required for pci (or --thread ID to resume)")
-            host = {"host_video": _host_video(args.host_video), "host_title": args.host_title or ""}
+            from nextads.loaders import host_title_for
+
+            video = _host_video(args.host_video)
+            host = {"host_video": video, "host_title": args.host_title or host_title_for(video)}
             if "duration_s" not in context.model_fields_set:
                 context = context.model_copy(update={"duration_s": settings.pci_segment_s})
         thread = thread or new_thread_id(task, user, product)
@@ -251,7 +254,8 @@ def build_parser() -> argparse.ArgumentParser:
     p = sub.add_parser("pci", help="personalized creative integration: an ad woven into a host video")
     inputs(p, required=False)
     p.add_argument("--host-video", help="the video the user is watching (MP4)")
-    p.add_argument("--host-title", help="its title, when known (helps the topic)")
+    p.add_argument("--host-title", help="its title, when known (helps the topic; MicroLens videos get theirs "
+                                        "from MicroLens-50k_titles.csv beside the videos folder)")
     p.add_argument("--out", help="output folder (default out/<thread>)")
     p.add_argument("--thread", help="thread id; an existing one is resumed")
     p.add_argument("--max-rounds", type=int, help="revision round budget (default 3)")

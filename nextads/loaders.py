@@ -315,3 +315,23 @@ def load_inputs(user: str | Path | None, product: str | Path,
                 context: str | Path | None = None) -> tuple[UserData | None, Product, ServingContext]:
     """Load and validate all inputs of a run at once (user None: the generic baseline)."""
     return (load_user(user) if user is not None else None), load_product(product), load_context(context)
+
+
+MICROLENS_TITLES = "MicroLens-50k_titles.csv"  # `item,title`, beside the `videos/` folder (DESIGN.md §7)
+
+
+def host_title_for(video: str | Path) -> str:
+    """The title of a host video when its collection publishes one: a MicroLens
+    ``videos/<item>.mp4`` gets ``<item>``'s title from ``MicroLens-50k_titles.csv`` next to
+    the folder; anything else has no known title ("")."""
+    path = Path(video)
+    titles = path.parent.parent / MICROLENS_TITLES
+    if path.parent.name != "videos" or not titles.is_file():
+        return ""
+    import csv
+
+    with titles.open(encoding="utf-8", newline="") as f:
+        for row in csv.reader(f):
+            if row and row[0] == path.stem:
+                return row[1].strip() if len(row) > 1 else ""
+    return ""

@@ -374,3 +374,15 @@ def test_load_inputs_validates_all(user_dir, tmp_path):
     assert load_inputs(None, "demo:vistaro-tv")[0] is None
     bad = _write(tmp_path / "ctx.json", {"duration_s": 500})
     _raises(lambda: load_inputs(None, "demo:vistaro-tv", bad), bad, "duration_s", "between")
+
+
+def test_host_title_from_a_microlens_layout(tmp_path):
+    from nextads.loaders import host_title_for
+
+    (tmp_path / "videos").mkdir()
+    video = tmp_path / "videos" / "1002.mp4"
+    video.write_bytes(b"")
+    assert host_title_for(video) == ""  # no titles file
+    (tmp_path / "MicroLens-50k_titles.csv").write_text('item,title\n1001,other\n1002,"a game, with a comma"\n')
+    assert host_title_for(video) == "a game, with a comma"
+    assert host_title_for(tmp_path / "videos" / "9.mp4") == ""

@@ -134,3 +134,13 @@ def test_llm_reflector_may_move_the_point_only_in_pci(parts):
     assert d.scope == [] and d.time_range is None and d.cost == STAGE_COST["decide_integration"]
     with pytest.raises(reflector_llm.StepFallback):  # nothing valid left for a standalone ad
         reflector_llm.directives_from_proposal(proposal, verdict, make_plan(parts, pci=False))
+
+
+def test_a_surviving_theme_miss_moves_the_point_instead_of_rebuilding_the_user(parts):
+    """The host's topic is not the user's: after one storyboard rewrite, try another moment."""
+    plan = make_plan(parts)
+    miss = failed("utility.integration_theme", "theme similarity 0.05")
+    first = directive_for(miss, plan)
+    assert first.target == "write_storyboard"
+    second = directive_for(miss, plan, [first])
+    assert second.target == "decide_integration" and plan.integration.point_s in second.exclude_points

@@ -36,6 +36,12 @@ PEAK_ENERGY_SHARE = 0.9  # seconds at this share of the host's top energy are hi
 EXCLUDE_RADIUS_S = 1.0  # a directive's excluded point keeps new points this far away
 SAME_POINT_S = 0.5  # candidates closer than this are one moment (a shot boundary wins)
 MAX_FRAME_CHECKS = 6  # best-scored candidates whose start frame is read by OCR
+# Subtitles often run line after line; the gap between two lines is a few frames long. A
+# candidate whose frame shows a subtitle moves to the nearest subtitle-free frame this close
+# (searched in steps), for the best few candidates only (each step is one OCR read).
+NUDGE_S = 0.75
+NUDGE_STEP_S = 0.125
+MAX_NUDGED = 3
 SUBTITLE_CROP_TOP = ha.SUBTITLE_BAND_TOP - 0.1  # OCR only the band subtitles live in (speed)
 THEME_TOP_INTERESTS = 3
 # Score weights: calm matters most; a shot boundary is a natural pause; theme only nudges.
@@ -177,8 +183,28 @@ def subtitle_in_frame(host: HostSummary, index: int, info: VideoInfo) -> str | N
     return found[0].text if found else None
 
 
-def _check_frames(host: HostSummary, ranked: list[_Option], info: VideoInfo) -> _Option | None:
-    """Walk the best admissible candidates, reading their start frames; the first clean one."""
+def _nudge(host: HostSummary, o: _Option, info: VideoInfo, exclude_points: Sequence[float]) -> bool:
+    """Move `o` to the nearest admissible subtitle-free frame within NUDGE_S, if there is one."""
+    for k in range(1, int(NUDGE_S / NUDGE_STEP_S) + 1):
+        for sign in (-1, 1):
+            t = round(o.time_s + sign * k * NUDGE_STEP_S, 4)
+            if not 0.0 < t < host.duration_s or rule_out(host, t, exclude_points):
+                continue
+            index = cut_frame(t, host.fps, host.frames) - 1
+            if subtitle_in_frame(host, index, info) is None:
+                o.notes.append(f"moved {t - o.time_s:+.2f} s from {o.time_s:.2f} s into the gap between subtitle lines")
+                o.time_s, o.frame_index, o.kind = t, index, "calm"
+                o.energy = float(np.clip(energy_around(host, t), 0.0, 1.0))
+                o.checked_clean, o.subtitle = True, False
+                return True
+    return False
+
+
+def _check_frames(host: HostSummary, ranked: list[_Option], info: VideoInfo,
+                  exclude_points: Sequence[float] = ()) -> _Option | None:
+    """Walk the best admissible candidates, reading their start frames; the first clean one
+    (a candidate showing a subtitle may move a little into the gap between two lines)."""
+    shown: list[_Option] = []
     for o in ranked[:MAX_FRAME_CHECKS]:
         text = subtitle_in_frame(host, o.frame_index, info)
         if text is None:
@@ -186,6 +212,10 @@ def _check_frames(host: HostSummary, ranked: list[_Option], info: VideoInfo) -> 
             return o
         o.subtitle = True
         o.notes.append(f"subtitle on screen at frame {o.frame_index} (“{text}”)")
+        shown.append(o)
+    for o in shown[:MAX_NUDGED]:
+        if _nudge(host, o, info, exclude_points):
+            return o
     return None
 
 
@@ -205,7 +235,7 @@ def _subtitle_free_second(host: HostSummary, options: list[_Option], exclude_poi
                         energy=float(np.clip(energy_around(host, t), 0.0, 1.0)))
             pool.append(o)
     pool.sort(key=lambda o: (o.energy, o.time_s))
-    winner = _check_frames(host, pool, info)
+    winner = _check_frames(host, pool, info, exclude_points)
     if winner is not None:
         winner.notes.append("calmest subtitle-free second (every candidate showed a subtitle)")
         options.append(winner)
@@ -290,7 +320,7 @@ def decide_integration(host: HostSummary, profile: UserProfile, product: Product
     _theme_scores(host, options, profile, product)
     admissible = sorted((o for o in options if not o.ruled_out), key=lambda o: (-o.score, o.time_s))
     fallback = None
-    winner = _check_frames(host, admissible, info) if admissible else None
+    winner = _check_frames(host, admissible, info, exclude_points) if admissible else None
     if winner is None and admissible:
         winner = _subtitle_free_second(host, options, exclude_points, info)
         if winner is not None:
