@@ -261,7 +261,8 @@ def host_backdrop(scene: Scene, plan: CreativePlan, warnings: list[str]) -> Back
 
 
 def caption_avoid(plan: CreativePlan) -> tuple[tuple[int, int, int, int], ...]:
-    """PCI: pixel boxes of the host's burned-in text, with a margin; captions keep clear."""
+    """PCI: pixel boxes of the host's burned-in subtitles and overlays, with a margin; captions
+    keep clear of them (text that is part of the filmed scene, e.g. a letter, is not avoided)."""
     if plan.host is None:
         return ()
     w, h = plan.context.size
@@ -269,7 +270,7 @@ def caption_avoid(plan: CreativePlan) -> tuple[tuple[int, int, int, int], ...]:
     return tuple(
         (max(0, round((r.x - m) * w)), max(0, round((r.y - m) * h)),
          min(w, round((r.x + r.w + m) * w)), min(h, round((r.y + r.h + m) * h)))
-        for r in plan.host.text_regions)
+        for r in plan.host.text_regions if r.kind != "scene")  # text inside the picture is not an overlay
 
 
 # ---------------------------------------------------------------------------
