@@ -10,7 +10,8 @@ A storyboard *grammar*, not a fixed template (DESIGN.md §2, §9):
   forms** (problem_solution, day_in_life, showcase, testimonial, listicle, story) chosen
   deterministically from the profile's presentation style and the match; a generic match gets a
   product-centred showcase; a revision directive's ``hook_type`` overrides;
-- **template** (energetic / playful / calm) from the profile's tone and pacing, which also sets
+- **template** (energetic / playful / calm) from the profile's tone and pacing (also for a generic match: only
+  the content falls back, the presentation stays the viewer's), which also sets
   camera motion and transitions;
 - **text** from the locale's phrase pack (``locales/<lang>.json``), filled with the match's
   interest/scenario and the product's selling points and facts.
@@ -636,10 +637,12 @@ def build_plan(
         narrative, template = keep.narrative_form, keep.template
     else:
         narrative = choose_narrative(profile, match, has_interest=bool(interest), n_claims=len(claims))
+        # A match below the threshold makes the *content* generic (no forced interest bridge);
+        # the presentation still follows the viewer's profile unless there is none (GenericAds).
         if pci:
-            template = segment_template(profile, host, generic=generic)
+            template = segment_template(profile, host, generic=profile.generic)
         else:
-            template = choose_template(profile) if not generic else TONE_TEMPLATE.get(profile.style.tone, "calm")
+            template = choose_template(profile) if not profile.generic else TONE_TEMPLATE.get(profile.style.tone, "calm")
     ranking = rank_hook_types(profile, narrative, generic=generic or not interest, n_claims=len(claims))
     allowed_hooks = PCI_HOOK_TYPES if pci else HOOK_TYPES
     ranking = [h for h in ranking if h in allowed_hooks]
@@ -658,9 +661,9 @@ def build_plan(
         "brand": product.brand or product.name,
         "interest": (safe(match.chosen_interest) if personal else "") or "everyday",
         "scenario": scenario or "an everyday moment",
-        "lighting": visual.lighting.replace("_", " ") if not generic else "soft",
-        "style": visual.artistic_style if not generic else "clean",
-        "warmth": visual.warmth if not generic else "neutral",
+        "lighting": visual.lighting.replace("_", " ") if not profile.generic else "soft",
+        "style": visual.artistic_style if not profile.generic else "clean",
+        "warmth": visual.warmth if not profile.generic else "neutral",
         "cues": "; ".join(w for w in cue_words if w) or "the viewer's favourite scenes",
         "host_topic": (safe(host.topic) if host else "") or "the host video",
     }
