@@ -18,6 +18,7 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
+from graphs.tracing import JsonlTracer
 from memory.persistence import open_checkpointer, open_store
 from nextads.providers.chat import trace_callbacks
 from nextads.schemas import Product, ServingContext, UserData
@@ -60,11 +61,15 @@ def run_creative(
     thread_id: str,
     progress: Progress | None = None,
     settings: Settings | None = None,
+    trace: str | Path | None = None,
 ) -> tuple[dict[str, Any], bool]:
-    """Run (or resume) one thread to the end; return (final state values, resumed?)."""
+    """Run (or resume) one thread to the end; return (final state values, resumed?).
+    `trace`: also append a local JSONL trace of every node/tool/model run to this file."""
     settings = settings or get_settings()
     config: dict[str, Any] = {"configurable": {"thread_id": thread_id}, "recursion_limit": 200}
     callbacks = trace_callbacks(settings.redact_history)  # a history-redacting tracer, when tracing
+    if trace is not None:
+        callbacks = [*callbacks, JsonlTracer(trace, redact=settings.redact_history, thread_id=thread_id)]
     if callbacks:
         config["callbacks"] = callbacks
     with open_checkpointer(settings) as saver, open_store(settings) as store:
@@ -167,10 +172,12 @@ def run_to_folder(
     thread_id: str,
     out_dir: Path,
     progress: Progress | None = None,
+    trace: str | Path | None = None,
 ) -> dict[str, Any]:
     """Run or resume a thread, then export its outputs. Returns the run record."""
     t0 = time.perf_counter()
-    values, resumed = run_creative(graph_builder=graph_builder, inputs=inputs, thread_id=thread_id, progress=progress)
+    values, resumed = run_creative(graph_builder=graph_builder, inputs=inputs, thread_id=thread_id, progress=progress,
+                                   trace=trace)
     record = run_record(values, thread_id=thread_id, resumed=resumed, wall_s=time.perf_counter() - t0)
     export_outputs(values, out_dir, record)
     return record

@@ -125,7 +125,7 @@ def _run_creative(args: argparse.Namespace, task: str) -> int:
     print(f"nextads {task}: thread {thread} (resume with --thread {thread})", file=sys.stderr)
     try:
         record = run_to_folder(graph_builder=build_graph, inputs=inputs, thread_id=thread, out_dir=out,
-                               progress=_progress)
+                               progress=_progress, trace=getattr(args, "trace", None))
     except KeyError:
         raise InputError("<command line>", "--thread", f"no saved run named {thread!r}") from None
     return _report(record, out)
@@ -154,8 +154,21 @@ def cmd_demo(args: argparse.Namespace) -> int:
     args.user = f"demo:{args.user}"
     args.product = f"demo:{args.product}"
     args.context, args.thread, args.max_rounds = None, None, None
+    args.trace = getattr(args, "trace", None)
     args.out = args.out or "out/demo"
     return cmd_pcg(args)
+
+
+def cmd_trace(args: argparse.Namespace) -> int:
+    """Print a local JSONL trace as a tree with timings (no account, no network)."""
+    from graphs.tracing import describe_record, read_trace, trace_tree
+
+    records = read_trace(args.file)
+    for depth, r in trace_tree(records, plumbing=args.all):
+        secs = r.get("seconds")
+        kind = "" if r.get("kind") == "chain" else f" [{r['kind']}]"
+        print(f"{'  ' * depth}{r['name']}{kind}  {'' if secs is None else f'{secs:.2f}s'}  {describe_record(r)}".rstrip())
+    return 0
 
 
 def cmd_products(args: argparse.Namespace) -> int:
@@ -249,6 +262,7 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--out", help="output folder (default out/<thread>)")
     p.add_argument("--thread", help="thread id; an existing one is resumed")
     p.add_argument("--max-rounds", type=int, help="revision round budget (default 3)")
+    p.add_argument("--trace", help="also write a local JSONL trace here (view it with `nextads trace FILE`)")
     p.set_defaults(func=cmd_pcg)
 
     p = sub.add_parser("pci", help="personalized creative integration: an ad woven into a host video")
@@ -259,14 +273,21 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--out", help="output folder (default out/<thread>)")
     p.add_argument("--thread", help="thread id; an existing one is resumed")
     p.add_argument("--max-rounds", type=int, help="revision round budget (default 3)")
+    p.add_argument("--trace", help="also write a local JSONL trace here (view it with `nextads trace FILE`)")
     p.set_defaults(func=cmd_pci)
 
     p = sub.add_parser("demo", help="run one demo pair from the built-in catalog")
     p.add_argument("--user", default=DEMO_USER)
     p.add_argument("--product", default=DEMO_PRODUCT)
     p.add_argument("--out")
+    p.add_argument("--trace", help="also write a local JSONL trace here")
     components(p)
     p.set_defaults(func=cmd_demo)
+
+    p = sub.add_parser("trace", help="print a local JSONL trace as a tree with timings")
+    p.add_argument("file")
+    p.add_argument("--all", action="store_true", help="also show graph plumbing runs")
+    p.set_defaults(func=cmd_trace)
 
     sub.add_parser("products", help="list the demo catalog").set_defaults(func=cmd_products)
     sub.add_parser("users", help="list the demo users").set_defaults(func=cmd_users)
