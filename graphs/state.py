@@ -13,6 +13,7 @@ from typing import Annotated, Any, TypedDict
 
 from nextads.schemas import (
     Creative,
+    CreativeBrief,
     CreativePlan,
     Grounding,
     HostSummary,
@@ -48,6 +49,12 @@ class CreativeInput(TypedDict):
     generic: bool  # GenericAds baseline: no user data
 
 
+class CampaignCreativeInput(CreativeInput, total=False):
+    """A campaign's impression: the creative loop with a CreativeBrief."""
+
+    brief: dict[str, Any]
+
+
 class PCIInput(CreativeInput, total=False):
     """PCI adds the host video the segment is woven into (and its title, when known)."""
 
@@ -67,6 +74,7 @@ class CreativeOutput(TypedDict, total=False):
 
 
 class CreativeState(CreativeInput, total=False):
+    brief: dict[str, Any]  # campaigns: CreativeBrief
     # PCI inputs.
     host_video: str
     host_title: str
@@ -111,6 +119,7 @@ class DirectorInput(TypedDict, total=False):
     directive: dict[str, Any] | None
     exclusions: dict[str, list[str]]
     round: int
+    brief: dict[str, Any]
     host_video: str
     host_title: str
     # Previous artifacts, for scoped revisions.
@@ -176,7 +185,13 @@ def plan_of(state: CreativeState) -> CreativePlan:
         generic=profile.generic or match.generic,
         host=host_of(state),
         integration=integration_of(state),
+        brief=brief_of(state),
     )
+
+
+def brief_of(state: CreativeState) -> CreativeBrief | None:
+    b = state.get("brief")
+    return CreativeBrief.model_validate(b) if b else None
 
 
 def host_of(state: CreativeState) -> HostSummary | None:

@@ -436,6 +436,28 @@ class IntegrationDecision(_Model):
     source: str = "offline"
 
 
+# ---------------------------------------------------------------------------
+# Campaigns (DESIGN.md §3): what the next impression's creative should try
+# ---------------------------------------------------------------------------
+
+CampaignStage = Literal["hook", "information", "proof", "conversion"]
+
+
+class CreativeBrief(_Model):
+    """A campaign's ask for one impression's creative (progressive storytelling and the
+    exploration policy's chosen hypotheses). Every field is optional: unset = the Director's
+    own choice. The Director honours it in match_product (facet) and write_storyboard."""
+
+    impression: int = Field(0, ge=0)
+    stage: CampaignStage | None = None  # light native hook → product information → proof → conversion
+    hook_type: str | None = None
+    narrative_form: str | None = None
+    facet: str | None = None  # the selling point / fact key to lead with
+    template: Literal["energetic", "calm", "playful"] | None = None  # visual style
+    avoid_claims: list[str] = Field(default_factory=list)  # claims of the previous impression
+    policy: str = ""  # which policy chose it ("thompson", "static", "random", ...)
+
+
 class CreativePlan(_Model):
     schema_version: str = SCHEMA_VERSION
     task: Literal["pcg", "pci"] = "pcg"
@@ -450,6 +472,7 @@ class CreativePlan(_Model):
     # PCI only: the host video and where the segment goes.
     host: HostSummary | None = None
     integration: IntegrationDecision | None = None
+    brief: CreativeBrief | None = None  # campaigns: what this impression's creative was asked to try
 
     def digest(self) -> str:
         """Stable hash of the plan (provenance; change detection for edits)."""
