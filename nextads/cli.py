@@ -300,6 +300,9 @@ def build_parser() -> argparse.ArgumentParser:
     inputs(p)
     p.add_argument("--out", help="also write plan.json and collage.png here")
     p.set_defaults(func=cmd_plan)
+    from evals.bench.cli import add_bench_commands
+
+    add_bench_commands(sub)  # nextads bench pcg|pci|compare|profile (evals/bench/cli.py)
     return parser
 
 
