@@ -193,7 +193,7 @@ def _text_field(entry: dict[str, Any], key: str, file: str, where: str) -> str:
 
 def _embedded_images(entry: dict[str, Any], image_dir: Path, file: str, where: str) -> list[Asset]:
     """Decode the entry's ``data:`` image URIs into ``image_dir`` (skipped when present)."""
-    from .catalog import _ensure_image  # atomic, render-once writer shared with the demo catalog
+    from .catalog import ensure_image  # atomic, render-once writer shared with the demo catalog
 
     urls = entry.get("product_image") or []
     if not isinstance(urls, list):
@@ -209,7 +209,7 @@ def _embedded_images(entry: dict[str, Any], image_dir: Path, file: str, where: s
         except (binascii.Error, OSError, ValueError) as exc:
             raise InputError(file, f"{where}.product_image[{k}]", f"embedded image cannot be decoded ({exc})") from exc
         asset_id = "hero" if not assets else f"photo-{len(assets) + 1}"
-        path = _ensure_image(image_dir / f"{asset_id}.png", lambda p=picture: p)
+        path = ensure_image(image_dir / f"{asset_id}.png", lambda p=picture: p)
         assets.append(Asset(id=asset_id, kind="image", path=str(path),
                             license=License(holder=EMBEDDED_IMAGE_LICENSE_HOLDER),
                             description="product photo embedded in the NextAds paper's product list"))

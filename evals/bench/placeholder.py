@@ -22,7 +22,7 @@ from pathlib import Path
 
 from PIL import Image
 
-from nextads.catalog import _ensure_image  # atomic, render-once writer shared with the catalog
+from nextads.catalog import ensure_image  # atomic, render-once writer shared with the catalog
 from nextads.catalog.draw import RGB, Pen, finish_layer, ink_on, mix, new_layer, seed_of, shade
 from nextads.schemas import Asset, License, Product
 
@@ -102,8 +102,8 @@ def placeholder_assets(product: Product, cache_dir: Path) -> list[Asset]:
     ``cache_dir``). The card is the "hero" unless the product already has one."""
     folder = placeholder_dir(cache_dir, product.product_id)
     brand = product.brand or product.name
-    card = _ensure_image(folder / "card.png", lambda: render_card(product.name, product.brand, product.category))
-    logo = _ensure_image(folder / "logo.png", lambda: render_wordmark(brand))
+    card = ensure_image(folder / "card.png", lambda: render_card(product.name, product.brand, product.category))
+    logo = ensure_image(folder / "logo.png", lambda: render_wordmark(brand))
     licence = License(holder=LICENSE_HOLDER, platforms=["*"], expires=None)
     card_id = CARD_ASSET_ID_WITH_PHOTO if product.asset(CARD_ASSET_ID) else CARD_ASSET_ID
     return [

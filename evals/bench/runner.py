@@ -44,10 +44,13 @@ from concurrent.futures import FIRST_COMPLETED, Future, ProcessPoolExecutor, wai
 from contextlib import contextmanager
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
-from typing import Any, Literal
+from typing import TYPE_CHECKING, Any, Literal
 
 from nextads.errors import InputError
 from nextads.schemas import CreativePlan, HostSummary, Product, ServingContext, UserData, Verdict
+
+if TYPE_CHECKING:
+    from evals.judges import JudgedCreative
 
 RESULTS_FILE = "results.jsonl"
 BENCH_FILE = "bench.json"
@@ -273,13 +276,10 @@ def _render(pair: Any, folder: Path, config: BenchConfig) -> tuple[dict[str, Any
     return record, host_summary
 
 
-def judged_creative(out_dir: Path, row: dict[str, Any], host: HostSummary | None = None) -> Any | None:
+def judged_creative(out_dir: Path, row: dict[str, Any], host: HostSummary | None = None) -> "JudgedCreative | None":
     """The JudgedCreative of a result line (used by the runner to judge, and by the report
     for diversity); None when the pair produced no video to judge."""
-    try:
-        from evals.judges import JudgedCreative
-    except ImportError:  # the package re-exports it; its home module, while that is being wired
-        from evals.judges.criteria import JudgedCreative
+    from evals.judges import JudgedCreative  # lazily: judges import the VLM stack
 
     folder = Path(out_dir) / row["paths"]["folder"]
     video = row["paths"].get("video")

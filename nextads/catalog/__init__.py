@@ -53,7 +53,7 @@ def _art_root() -> Path:
     return catalog_dir() / f"art-v{ART_VERSION}"
 
 
-def _ensure_image(path: Path, render: Callable[[], Image.Image]) -> Path:
+def ensure_image(path: Path, render: Callable[[], Image.Image]) -> Path:
     """Render ``path`` once; atomic so concurrent processes never see a partial file."""
     if path.is_file():
         return path
@@ -84,7 +84,7 @@ def _build_product(index: int, spec: ProductSpec) -> Product:
     folder = _art_root() / "products" / spec.product_id
     assets = []
     for a in spec.assets(index):
-        path = _ensure_image(folder / f"{a.id}.png", lambda a=a: render_asset(spec, a))
+        path = ensure_image(folder / f"{a.id}.png", lambda a=a: render_asset(spec, a))
         licence = License(holder=spec.brand, platforms=list(a.platforms),
                           expires=date.fromisoformat(a.expires) if a.expires else None)
         assets.append(Asset(id=a.id, kind=a.kind, path=str(path), license=licence, description=a.description))
@@ -123,12 +123,12 @@ def _build_user(spec: UserSpec) -> UserData:
     history = []
     for i, item in enumerate(spec.items):
         item_id = spec.item_id(i)
-        images = [str(_ensure_image(folder / f"{item_id}-{k + 1}.jpg",
+        images = [str(ensure_image(folder / f"{item_id}-{k + 1}.jpg",
                                     lambda m=motif, k=k: render_photo(spec.taste, m, f"{item_id}-{k}")))
                   for k, motif in enumerate(item.motifs)] if spec.taste else []
         cover = None
         if item.cover and spec.taste:
-            cover = str(_ensure_image(folder / f"{item_id}-cover.jpg",
+            cover = str(ensure_image(folder / f"{item_id}-cover.jpg",
                                       lambda m=item.cover: render_photo(spec.taste, m, f"{item_id}-cover")))
         history.append(HistoryItem(id=item_id, title=item.title, text=item.text, images=images, cover=cover,
                                    timestamp=(start + i * HISTORY_INTERVAL).isoformat()))
