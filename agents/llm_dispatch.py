@@ -24,6 +24,7 @@ from agents.director import grounding, matching, profile, storyboard
 from agents.director import llm as director_llm
 from nextads.providers.chat import make_chat_model, parse_spec
 from nextads.schemas import (
+    CreativeBrief,
     Grounding,
     HostSummary,
     IntegrationDecision,
@@ -78,23 +79,36 @@ def model_user(user: UserData, *, exclude_topics: Sequence[str] = ()) -> tuple[U
     return run_step("model_user", director_llm.model_user, profile.model_user, user, exclude_topics=exclude_topics)
 
 
+def _brief_kwargs(brief: CreativeBrief | None) -> dict[str, Any]:
+    """``brief=`` only for campaigns: outside them every step is called exactly as before."""
+    return {"brief": brief} if brief is not None else {}
+
+
 def match_product(user_profile: UserProfile, product: Product, *, threshold: float,
-                  exclude_interests: Sequence[str] = (), exclude_facets: Sequence[str] = ()) -> tuple[MatchResult, Fallbacks]:
+                  exclude_interests: Sequence[str] = (), exclude_facets: Sequence[str] = (),
+                  brief: CreativeBrief | None = None) -> tuple[MatchResult, Fallbacks]:
+    """``brief`` (campaigns): its facet leads when it is one of the product's."""
     if user_profile.generic:  # the GenericAds baseline has nothing to personalise with
         return matching.match_product(user_profile, product, threshold=threshold, exclude_interests=exclude_interests,
-                                      exclude_facets=exclude_facets), []
+                                      exclude_facets=exclude_facets, **_brief_kwargs(brief)), []
     return run_step("match_product", director_llm.match_product, matching.match_product, user_profile, product,
-                    threshold=threshold, exclude_interests=exclude_interests, exclude_facets=exclude_facets)
+                    threshold=threshold, exclude_interests=exclude_interests, exclude_facets=exclude_facets,
+                    **_brief_kwargs(brief))
 
 
 def write_storyboard(user_profile: UserProfile, product: Product, match: MatchResult, context: ServingContext, *,
                      previous: Storyboard | None = None, directive: RevisionDirective | None = None,
                      host: HostSummary | None = None,
-                     integration: IntegrationDecision | None = None) -> tuple[Storyboard, Fallbacks]:
-    """PCI passes the host summary and the integration decision (both implementations take them)."""
+                     integration: IntegrationDecision | None = None,
+                     brief: CreativeBrief | None = None,
+                     exclude_facets: Sequence[str] = ()) -> tuple[Storyboard, Fallbacks]:
+    """PCI passes the host summary and the integration decision (both implementations take them);
+    a campaign passes its ``brief`` (hypotheses, claims to avoid, story stage); facets left out
+    earlier in the run stay out (``exclude_facets``)."""
     return run_step("write_storyboard", director_llm.write_storyboard, storyboard.write_storyboard, user_profile,
                     product, match, context, previous=previous, directive=directive,
-                    **director_llm.pci_kwargs(host, integration))
+                    **director_llm.pci_kwargs(host, integration), **_brief_kwargs(brief),
+                    **({"exclude_facets": list(exclude_facets)} if exclude_facets else {}))
 
 
 def ground_assets(board: Storyboard, product: Product, user_profile: UserProfile, context: ServingContext,

@@ -25,6 +25,7 @@ from graphs.state import (
     DirectorInput,
     DirectorOutput,
     DirectorState,
+    brief_of,
     context_of,
     directive_of,
     dump,
@@ -94,7 +95,8 @@ def _pci_kwargs(state: DirectorState) -> dict[str, Any]:
 
 @timed
 def match_product(state: DirectorState) -> dict[str, Any]:
-    """Director step 2: bidirectional user–product matching with a compatibility score."""
+    """Director step 2: bidirectional user–product matching with a compatibility score (a
+    campaign's brief chooses the lead facet)."""
     excl = state.get("exclusions", {})
     result, fallbacks = llm_dispatch.match_product(
         UserProfile.model_validate(state["profile"]),
@@ -102,13 +104,16 @@ def match_product(state: DirectorState) -> dict[str, Any]:
         threshold=get_settings().compatibility_threshold,
         exclude_interests=excl.get("interests", []),
         exclude_facets=excl.get("facets", []),
+        brief=brief_of(state),
     )
     return {"match": dump(result), "fallbacks": fallbacks}
 
 
 @timed
 def write_storyboard(state: DirectorState) -> dict[str, Any]:
-    """Director step 3: the scene-level script; a scoped directive rewrites only its scenes."""
+    """Director step 3: the scene-level script; a scoped directive rewrites only its scenes; a
+    campaign's brief sets its hypotheses, claims to avoid and story stage; facets left out
+    earlier in the run (exclusions) stay out."""
     directive = directive_of(state)
     targeted = directive is not None and directive.target == "write_storyboard"
     previous = Storyboard.model_validate(state["storyboard"]) if targeted and state.get("storyboard") else None
@@ -119,6 +124,8 @@ def write_storyboard(state: DirectorState) -> dict[str, Any]:
         context_of(state),
         previous=previous,
         directive=directive if targeted else None,
+        brief=brief_of(state),
+        exclude_facets=state.get("exclusions", {}).get("facets", []),
         **_pci_kwargs(state),
     )
     return {"storyboard": dump(board), "fallbacks": fallbacks}

@@ -284,6 +284,19 @@ def test_exclude_facets_rewrites_the_scenes_that_used_them():
     assert all(untouched)
 
 
+def test_facets_left_out_earlier_stay_out_of_a_later_rewrite():
+    # A later round rewrites the hook (a directive that says nothing about facets): the facet the
+    # person left out in an earlier round must not come back.
+    profile, product, match, ctx = make_profile(), make_product(), make_match(), ServingContext(duration_s=15)
+    before = write_storyboard(profile, product, match, ctx)
+    facet = next(c for s in before.scenes for c in s.claims)
+    fresh = write_storyboard(profile, product, match, ctx, exclude_facets=[facet])
+    hook = write_storyboard(profile, product, match, ctx, previous=fresh, directive=_directive(hook_type="question"),
+                            exclude_facets=[facet])
+    for board in (fresh, hook):
+        assert facet not in {c for s in board.scenes for c in s.claims}
+
+
 # --- real data (skips when absent) -----------------------------------------------------------
 
 

@@ -33,20 +33,23 @@ from langchain_core.messages import HumanMessage, SystemMessage
 from pydantic import BaseModel, Field
 
 from agents.director import grounding as offline_grounding
-from agents.director.matching import _brand_central, _competitors, _interest_text, product_facets
+from agents.director.matching import _brand_central, _competitors, _interest_text, lead_with_brief_facet, product_facets
 from agents.director.profile import recent_items, sensitive_categories
 from agents.director.storyboard import (
     ARC_SCENES,
+    HOOK_TYPES,
     HOST_FRAME_REF,
     MAX_HOOK_CUES,
     MAX_NARRATION_WORDS,
     MAX_ON_SCREEN_WORDS,
+    NARRATIVE_FORMS,
     Blocklist,
     choose_template,
     cue_ids,
     cue_ref,
     enforce_integration,
     host_shot_s,
+    is_price,
     is_segment,
     numbers_in,
     revisable_scenes,
@@ -61,6 +64,7 @@ from nextads.providers.chat import HISTORY_CLOSE, HISTORY_OPEN, image_block
 from nextads.providers.structured import structured_call
 from nextads.schemas import (
     CameraMotion,
+    CreativeBrief,
     Grounding,
     HostSummary,
     IntegrationDecision,
@@ -207,9 +211,12 @@ def _json(value: Any) -> str:
     return json.dumps(value, ensure_ascii=False, indent=1)
 
 
-def _product_brief(product: Product) -> dict[str, Any]:
+def _product_brief(product: Product, exclude: Sequence[str] = ()) -> dict[str, Any]:
+    """What the model is told about the product, minus the facets left out in this run."""
+    out = {e.strip().lower() for e in exclude}
     return {"name": product.name, "brand": product.brand, "category": product.category, "slogan": product.slogan,
-            "intro": product.intro, "selling_points": product.selling_points, "facts": product.facts}
+            "intro": product.intro, "selling_points": [p for p in product.selling_points if p.lower() not in out],
+            "facts": {k: v for k, v in product.facts.items() if k.lower() not in out}}
 
 
 # -- step 1: model_user --------------------------------------------------------------
@@ -275,8 +282,10 @@ def profile_from_proposal(proposal: ProfileProposal, user: UserData, items: Sequ
 
 
 def match_product(profile: UserProfile, product: Product, *, threshold: float,
-                  exclude_interests: Sequence[str] = (), exclude_facets: Sequence[str] = (), model: Any) -> MatchResult:
-    """Bidirectional matching proposed by the LLM, kept within the product's facets and the rules."""
+                  exclude_interests: Sequence[str] = (), exclude_facets: Sequence[str] = (),
+                  brief: CreativeBrief | None = None, model: Any) -> MatchResult:
+    """Bidirectional matching proposed by the LLM, kept within the product's facets and the rules
+    (a campaign brief's facet leads, as offline)."""
     prompt = prompts.MATCH_PRODUCT.format(
         threshold=threshold, competitors=", ".join(product.competitors) or "none",
         exclude_interests=", ".join(exclude_interests) or "none", exclude_facets=", ".join(exclude_facets) or "none",
@@ -285,8 +294,9 @@ def match_product(profile: UserProfile, product: Product, *, threshold: float,
         product=_json({**_product_brief(product), "facets": [f.key for f in product_facets(product, exclude_facets)]}),
     )
     proposal: MatchProposal = _ask(model, MatchProposal, prompt, [], "match_product")
-    return match_from_proposal(proposal, profile, product, threshold=threshold,
-                               exclude_interests=exclude_interests, exclude_facets=exclude_facets)
+    match = match_from_proposal(proposal, profile, product, threshold=threshold,
+                                exclude_interests=exclude_interests, exclude_facets=exclude_facets)
+    return lead_with_brief_facet(match, profile, product, brief, exclude_facets=exclude_facets)
 
 
 def match_from_proposal(proposal: MatchProposal, profile: UserProfile, product: Product, *, threshold: float,
@@ -337,8 +347,14 @@ def _integration_brief(profile: UserProfile, host: HostSummary | None, integrati
 def write_storyboard(profile: UserProfile, product: Product, match: MatchResult, context: ServingContext, *,
                      previous: Storyboard | None = None, directive: RevisionDirective | None = None,
                      host: HostSummary | None = None, integration: IntegrationDecision | None = None,
+                     brief: CreativeBrief | None = None, exclude_facets: Sequence[str] = (),
                      model: Any) -> Storyboard:
     """The scene-level script; with ``previous`` and ``directive`` only the directed scenes change.
+
+    ``exclude_facets`` (left out earlier in the run) are left out of the product brief and named
+    in the prompt as claims never to state.
+
+    A campaign ``brief`` is added to the prompt and checked after (``honour_brief``).
 
     PCI (``integration``, with ``host``): a segment woven into the host video under the same
     frame rules as the offline storyboard (``enforce_integration``).
@@ -360,13 +376,60 @@ def write_storyboard(profile: UserProfile, product: Product, match: MatchResult,
         narrative_form=profile.style.narrative_form,
         integration=_integration_brief(profile, host, integration, match.generic or profile.generic) if pci else "",
         revision=revision, match=_json(match.model_dump(mode="json", exclude={"rationale", "source"})),
-        product=_json(_product_brief(product)), assets=[f"{a.id} ({a.kind}: {a.description})" for a in product.assets],
+        product=_json(_product_brief(product, exclude_facets)), assets=[f"{a.id} ({a.kind}: {a.description})" for a in product.assets],
         cues=[cue_ref(c) for c in cue_ids(profile, MAX_HOOK_CUES)],
-    )
+    ) + campaign_brief_prompt(brief) + (
+        f"\n\nNever state these product claims (the person left them out): {', '.join(exclude_facets)}"
+        if exclude_facets else "")
     proposal: StoryboardProposal = _ask(model, StoryboardProposal, prompt, [], "write_storyboard")
     if revising:
-        return revise_from_proposal(proposal, previous, scope, profile, product, pci=pci)
-    return storyboard_from_proposal(proposal, profile, product, context, host=host, integration=integration)
+        return honour_brief(revise_from_proposal(proposal, previous, scope, profile, product, pci=pci), brief)
+    return honour_brief(storyboard_from_proposal(proposal, profile, product, context, host=host,
+                                                 integration=integration), brief)
+
+
+# What each campaign stage asks of the script (DESIGN.md §9 progressive storytelling).
+STAGE_PROMPT = {
+    "hook": "a light native hook: at most one claim, no price, show the product only late",
+    "information": "deeper product information: selling points, no price",
+    "proof": "proof and comparison with the verified facts, no price",
+    "conversion": "conversion: recap verified features, state the price, a strong call to action",
+}
+
+
+def campaign_brief_prompt(brief: CreativeBrief | None) -> str:
+    """The campaign block appended to the storyboard prompt ("" without a brief)."""
+    if brief is None:
+        return ""
+    lines = [f"stage: {STAGE_PROMPT[brief.stage]}" if brief.stage else "",
+             f"hook_type: {brief.hook_type}" if brief.hook_type else "",
+             f"narrative_form: {brief.narrative_form}" if brief.narrative_form else "",
+             f"lead with the claim: {brief.facet}" if brief.facet else "",
+             f"never state these claims (shown last time): {', '.join(brief.avoid_claims)}" if brief.avoid_claims
+             else ""]
+    return "\n\nCampaign brief for this impression:\n" + "\n".join(f"- {x}" for x in lines if x)
+
+
+def honour_brief(board: Storyboard, brief: CreativeBrief | None) -> Storyboard:
+    """Post-check of a model's storyboard against the brief: its template, hook type and form
+    are taken when valid; a scene stating an avoided claim (or a price before the conversion
+    stage) makes the step fall back to the offline storyboard, which honours the brief."""
+    if brief is None:
+        return board
+    stated = {c for s in board.scenes for c in s.claims}
+    repeated = stated & set(brief.avoid_claims)
+    early_price = [c for c in stated if is_price(c)] if brief.stage not in (None, "conversion") else []
+    if repeated or early_price:
+        raise StepFallback({"step": "write_storyboard", "attempts": 1,
+                            "reason": f"brief not honoured: states {sorted(repeated | set(early_price))}"})
+    update: dict[str, Any] = {}
+    if brief.template and not is_segment(board):
+        update["template"] = brief.template
+    if brief.hook_type in HOOK_TYPES:
+        update["hook_type"] = brief.hook_type
+    if brief.narrative_form in NARRATIVE_FORMS:
+        update["narrative_form"] = brief.narrative_form
+    return board.model_copy(update=update)
 
 
 def _clean_scene(p: SceneProposal, product: Product, profile: UserProfile, *, pci: bool = False) -> dict[str, Any]:

@@ -31,6 +31,19 @@ last scene returns to the start frame (a fade, no text, no narration) — PCI ha
 Template, pacing and shot length follow the host (see ``segment_template``/``host_shot_s``).
 ``enforce_integration`` keeps those rules; the LLM storyboard runs the same post-check.
 
+Campaigns (DESIGN.md §3, §9 progressive storytelling): a ``CreativeBrief`` picks the hook type,
+narrative form and template when they are valid for this plan, the facet to lead with, claims
+the previous impression stated (never said again) and the story **stage**:
+
+- ``hook`` — a light native hook: one claim at most, no price, the product held back until the
+  last middle scene, a soft call to action;
+- ``information`` — product information: selling points rather than facts, no price;
+- ``proof`` — proof and comparison: verified facts first, no price;
+- ``conversion`` — recap of verified features with the price first among the facts, and a
+  strong call to action.
+
+Without a brief the storyboard is exactly the PCG/PCI one.
+
 Visual descriptions are English on purpose: they are prompts for generation backends.
 """
 
@@ -49,6 +62,7 @@ from typing import Any, get_args
 from nextads.schemas import (
     Asset,
     CameraMotion,
+    CreativeBrief,
     HostSummary,
     IntegrationDecision,
     MatchResult,
@@ -186,6 +200,19 @@ TEMPLATE_TRANSITIONS = {
     "calm": ["fade", "cut", "fade"],
 }
 CTA_TRANSITION = {"energetic": "zoom", "playful": "slide", "calm": "fade"}
+
+# --- Campaign stages (progressive storytelling, DESIGN.md §9)
+# Fact keys that are a price: held back until the conversion stage asks for it.
+PRICE_WORDS = ("price", "cost", "fee", "discount", "价格", "价钱", "费用")
+STAGE_MAX_CLAIMS = {"hook": 1}  # a light native hook states one claim at most
+# Claim beats per stage: information tells selling points, proof tells verified facts.
+STAGE_BEAT = {"hook": {"fact": "point"}, "information": {"fact": "point"}, "proof": {"point": "fact"}}
+# CTA phrase group per stage: a soft invitation for the hook, a strong one for conversion (a
+# decision-tendency CTA still wins in conversion: "Check today's price" is strong too).
+SOFT_CTA, STRONG_CTA = "calm", "energetic"
+# Hook stage: product images appear only from this many scenes before the end (the last middle
+# scene and the CTA), so the product is shown late.
+PRODUCT_LATE_SCENES = 2
 
 # Asset-id words that say what kind of product image an asset is.
 LIFESTYLE_WORDS = ("lifestyle", "scene", "use", "context", "model", "in_use")
@@ -547,6 +574,8 @@ class _Plan:
     keep_case: list[str] = field(default_factory=list)
     pci: bool = False  # a segment woven into a host video
     allowed_hooks: tuple[str, ...] = HOOK_TYPES
+    stage: str | None = None  # campaign story stage (CreativeBrief.stage); None outside campaigns
+    lead: str | None = None  # campaign: the claim the brief leads with (stated in the first claim slot)
 
 
 def cue_ref(cue_id: str) -> str:
@@ -587,8 +616,14 @@ def build_plan(
     keep: Storyboard | None = None,
     host: HostSummary | None = None,
     integration: IntegrationDecision | None = None,
+    brief: CreativeBrief | None = None,
+    exclude_facets: Sequence[str] = (),
 ) -> _Plan:
     """Resolve language, blocked terms, claims, narrative, template and hook for one storyboard.
+
+    A campaign ``brief`` chooses hook, narrative form and template when valid here, the lead
+    facet, the claims to avoid and the stage (module docstring); a PCI segment keeps the host's
+    template and has no stages.
 
     ``keep`` (a previous storyboard) pins narrative form and template so a revision stays
     consistent with the scenes it keeps. With ``integration`` (PCI) the plan follows the host:
@@ -606,8 +641,11 @@ def build_plan(
     generic = match.generic or profile.generic
     excluded_interests = {*(match.excluded_interests or []), *(directive.exclude_interests if directive else [])}
 
+    stage = brief.stage if brief is not None and not pci else None
     claims = eligible_claims(product, match, pack, blocked=blocked,
-                             exclude=directive.exclude_facets if directive else ())
+                             exclude=[*exclude_facets, *(directive.exclude_facets if directive else ()),
+                                      *(brief.avoid_claims if brief else ())])
+    claims = stage_claims(claims, stage, lead=brief.facet if brief else None)
     interest = "" if generic or match.chosen_interest in excluded_interests else _user_value(
         match.chosen_interest, lang=lang, max_words=MAX_INTEREST_WORDS, blocked=blocked, sensitive=sensitive,
         allowed=allowed)
@@ -636,17 +674,22 @@ def build_plan(
     if keep is not None:
         narrative, template = keep.narrative_form, keep.template
     else:
-        narrative = choose_narrative(profile, match, has_interest=bool(interest), n_claims=len(claims))
+        narrative = brief_narrative(brief, choose_narrative(profile, match, has_interest=bool(interest),
+                                                           n_claims=len(claims)),
+                                    has_interest=bool(interest), n_claims=len(claims))
         # A match below the threshold makes the *content* generic (no forced interest bridge);
         # the presentation still follows the viewer's profile unless there is none (GenericAds).
         if pci:
             template = segment_template(profile, host, generic=profile.generic)
         else:
             template = choose_template(profile) if not profile.generic else TONE_TEMPLATE.get(profile.style.tone, "calm")
+            if brief is not None and brief.template in TEMPLATE_CAMERA:
+                template = brief.template
     ranking = rank_hook_types(profile, narrative, generic=generic or not interest, n_claims=len(claims))
     allowed_hooks = PCI_HOOK_TYPES if pci else HOOK_TYPES
     ranking = [h for h in ranking if h in allowed_hooks]
-    hook_type = directive.hook_type if directive and directive.hook_type in allowed_hooks else ranking[0]
+    hook_type = directive.hook_type if directive and directive.hook_type in allowed_hooks else \
+        brief_hook(brief, ranking, personal=bool(interest) and not generic)
 
     visual = profile.visual
     cues = [] if generic else cue_ids(profile, MAX_HOOK_CUES)
@@ -682,8 +725,72 @@ def build_plan(
         claims=claims, values=values, visual_values=visual_values, blocked=blocked, allowed_numbers=allowed,
         images=images, logos=[a for a in licensed if a.kind == "logo"],
         cue_refs=[cue_ref(c) for c in cues], keep_case=[product.name, product.brand],
-        pci=pci, allowed_hooks=allowed_hooks,
+        pci=pci, allowed_hooks=allowed_hooks, stage=stage,
+        lead=brief.facet if brief is not None and any(c.key == brief.facet for c in claims) else None,
     )
+
+
+# ---------------------------------------------------------------------------
+# Campaign briefs: hypotheses and story stages
+# ---------------------------------------------------------------------------
+
+
+def is_price(key: str) -> bool:
+    """Is this claim (a fact key or selling point) a price?"""
+    low = key.lower()
+    return any(w in low for w in PRICE_WORDS)
+
+
+def stage_claims(claims: Sequence[Claim], stage: str | None, *, lead: str | None = None) -> list[Claim]:
+    """Claims open to a stage, best first: the brief's lead facet first; prices only in the
+    conversion stage (and there first among the facts, so a proof slot states it); at most
+    ``STAGE_MAX_CLAIMS`` of them."""
+    out = sorted(claims, key=lambda c: c.key != lead) if lead else list(claims)
+    if stage is None:
+        return out
+    if stage == "conversion":
+        out.sort(key=lambda c: not (c.kind == "fact" and is_price(c.key)))
+    else:
+        out = [c for c in out if not is_price(c.key)]
+    limit = STAGE_MAX_CLAIMS.get(stage)
+    return out[:limit] if limit is not None else out
+
+
+def brief_narrative(brief: CreativeBrief | None, default: str, *, has_interest: bool, n_claims: int) -> str:
+    """The brief's narrative form when this plan can tell it (same conditions as
+    ``choose_narrative``), else ``default``."""
+    form = brief.narrative_form if brief is not None else None
+    if form not in NARRATIVE_FORMS:
+        return default
+    if (form in NARRATIVES_NEEDING_INTEREST and not has_interest) or \
+            (form == "listicle" and n_claims < MIN_CLAIMS_FOR_LISTICLE):
+        return default
+    return form
+
+
+def brief_hook(brief: CreativeBrief | None, ranking: Sequence[str], *, personal: bool) -> str:
+    """The brief's hook type when it is open to this plan (ranked, and personal hooks only with
+    something personal to say), else the best ranked one."""
+    hook = brief.hook_type if brief is not None else None
+    if hook in ranking and (personal or hook not in PERSONAL_HOOKS):
+        return hook
+    return ranking[0]
+
+
+def stage_beats(beats: Sequence[str], stage: str | None) -> list[str]:
+    """Claim beats re-kinded for the stage (``STAGE_BEAT``): information tells selling points,
+    proof tells facts."""
+    swap = STAGE_BEAT.get(stage or "", {})
+    return [swap.get(b, b) for b in beats]
+
+
+def hold_product_back(plan: _Plan, scenes: list[Scene]) -> list[Scene]:
+    """Hook stage: no product image, logo or collage before the last ``PRODUCT_LATE_SCENES``
+    scenes (the product enters late; the opening shows the viewer's own world)."""
+    product_refs = {a.id for a in [*plan.images, *plan.logos]} | {"collage"}
+    late = len(scenes) - PRODUCT_LATE_SCENES
+    return [s.model_copy(update={"asset_refs": [r for r in s.asset_refs if r not in product_refs]})
+            if s.index < late else s for s in scenes]
 
 
 # ---------------------------------------------------------------------------
@@ -794,13 +901,13 @@ def plan_beats(plan: _Plan, purposes: Sequence[str]) -> list[str]:
             body_i += 1
         else:
             beats.append({"hook": "hook", "proof": "fact", "cta": "cta"}[purpose])
-    return beats
+    return stage_beats(beats, plan.stage)
 
 
 def allocate_claims(plan: _Plan, beats: Sequence[str]) -> list[Claim | None]:
-    """Which claim each scene states: the best one in a bold-claim hook, facts in proof scenes,
-    selling points in body scenes, then whatever is left wherever a claim slot is still empty.
-    No claim is stated twice."""
+    """Which claim each scene states: the best one in a bold-claim hook (a campaign brief's lead
+    facet in the first claim slot), facts in proof scenes, selling points in body scenes, then
+    whatever is left wherever a claim slot is still empty. No claim is stated twice."""
     out: list[Claim | None] = [None] * len(beats)
     pool = list(plan.claims)
 
@@ -810,9 +917,18 @@ def allocate_claims(plan: _Plan, beats: Sequence[str]) -> list[Claim | None]:
             pool.remove(found)
         return found
 
+    lead = next((c for c in pool if c.key == plan.lead), None)
     for i, beat in enumerate(beats):
         if beat == "hook" and plan.hook_type == "bold_claim":
-            out[i] = take("point") or take(None)
+            if lead is not None:
+                pool.remove(lead)
+            out[i] = lead or take("point") or take(None)
+            lead = None
+    lead = lead if lead in pool else None
+    first = next((i for i, b in enumerate(beats) if b in CLAIM_KIND and out[i] is None), None)
+    if lead is not None and first is not None and not any(out):  # a campaign's lead facet is said first
+        pool.remove(lead)
+        out[first] = lead
     for kind in ("fact", "point"):
         for i, beat in enumerate(beats):
             if CLAIM_KIND.get(beat) == kind and out[i] is None:
@@ -879,7 +995,8 @@ def draft_scene(plan: _Plan, beat: str, *, index: int, turn: int, claim: Claim |
     elif beat == "cta":
         claim = None
         tendencies = [t for t in plan.profile.decision_tendencies if t in pack["cta"]] if not plan.generic else []
-        templates = pack["cta"][tendencies[0] if tendencies else plan.template]
+        group = tendencies[0] if tendencies else STRONG_CTA if plan.stage == "conversion" else plan.template
+        templates = pack["cta"][SOFT_CTA if plan.stage == "hook" else group]
         refs, vkey = [*(a.id for a in plan.logos[:1]), *hero], "cta"
     elif beat == "host_open":  # PCI: the hook continues from the host's own frame
         claim = None
@@ -1063,8 +1180,16 @@ def write_storyboard(
     directive: RevisionDirective | None = None,
     host: HostSummary | None = None,
     integration: IntegrationDecision | None = None,
+    brief: CreativeBrief | None = None,
+    exclude_facets: Sequence[str] = (),
 ) -> Storyboard:
     """Write the scene-level script for this user, product and serving context.
+
+    ``exclude_facets``: selling points / fact keys left out earlier in this run (a directive, a
+    review edit); they stay out of every later storyboard, not only the one that removed them.
+
+    ``brief`` (campaigns): the impression's hypotheses, claims to avoid and story stage (module
+    docstring); None keeps the PCG/PCI storyboard unchanged.
 
     With ``previous`` and ``directive``, only the scenes the directive targets are rewritten
     (``scope`` indices, scenes overlapping ``time_range``, the hook for ``hook_type``, or the
@@ -1075,8 +1200,10 @@ def write_storyboard(
     """
     pci = integration is not None
     if previous is not None and directive is not None and _revisable(previous, context, pci=pci):
-        return _revise(previous, directive, profile, product, match, context, host=host, integration=integration)
-    plan = build_plan(profile, product, match, context, directive=directive, host=host, integration=integration)
+        return _revise(previous, directive, profile, product, match, context, host=host, integration=integration,
+                       brief=brief, exclude_facets=exclude_facets)
+    plan = build_plan(profile, product, match, context, directive=directive, host=host, integration=integration,
+                      brief=brief, exclude_facets=exclude_facets)
     durations, purposes = storyboard_timeline(profile, context, host=host, integration=integration)
     beats = plan_beats(plan, purposes)
     motion = assign_motion(purposes, plan.template, segment_pacing(profile, host) if pci else profile.style.pacing)
@@ -1092,6 +1219,8 @@ def write_storyboard(
         said.update({draft.narration, draft.on_screen_text} - {""})
         scenes.append(_scene(i, round(start, 3), duration, draft, motion[i]))
         start += duration
+    if plan.stage == "hook":
+        scenes = hold_product_back(plan, scenes)
     board = _storyboard(plan, scenes, context)
     return enforce_integration(board, _logo_id(plan)) if pci else board
 
@@ -1170,10 +1299,12 @@ def _revise(
     *,
     host: HostSummary | None = None,
     integration: IntegrationDecision | None = None,
+    brief: CreativeBrief | None = None,
+    exclude_facets: Sequence[str] = (),
 ) -> Storyboard:
     pci = integration is not None
     plan = build_plan(profile, product, match, context, directive=directive, keep=previous, host=host,
-                      integration=integration)
+                      integration=integration, brief=brief, exclude_facets=exclude_facets)
     targets = revisable_scenes(previous, directive, pci=pci)
     rewrite_hook = any(previous.scenes[i].purpose == "hook" for i in targets)
     plan.hook_type = _next_hook(plan, previous, directive) if rewrite_hook else previous.hook_type
@@ -1206,6 +1337,9 @@ def _revise(
         used.update(chosen.claims)
         # Same slot, same camera and transition: only the content changes.
         scenes[i] = _scene(i, old.start_s, old.duration_s, chosen, (old.camera, old.transition))
+    if plan.stage == "hook":  # rewritten scenes hold the product back too; kept ones stay as they were
+        held = hold_product_back(plan, scenes)
+        scenes = [held[i] if i in targets else s for i, s in enumerate(scenes)]
     title = previous.title
     if Blocklist(phrases=directive.remove_text).hits(title) or plan.blocked.hits(title):
         title = None
