@@ -55,6 +55,64 @@ class CampaignCreativeInput(CreativeInput, total=False):
     brief: dict[str, Any]
 
 
+class CampaignImpressionInput(CampaignCreativeInput, total=False):
+    """One impression's creative loop inside a campaign (graphs/campaign.py): the brief, and for
+    an edit the previous impression's artifacts with the directive that rewrites its hook (the
+    Director re-enters at the directive's step; the Producer re-renders only changed scenes)."""
+
+    directive: dict[str, Any] | None
+    profile: dict[str, Any]
+    match: dict[str, Any]
+    storyboard: dict[str, Any]
+    grounding: dict[str, Any]
+    creative: dict[str, Any]
+
+
+class CampaignInput(TypedDict, total=False):
+    """What a caller provides to a campaign (graphs/campaign.py)."""
+
+    campaign_id: str  # the thread id; names the impressions in the Store
+    user: dict[str, Any]  # UserData
+    product: dict[str, Any]  # Product
+    context: dict[str, Any]  # ServingContext
+    campaign_dir: str  # per-campaign folder; impression k works in <campaign_dir>/impression_<k>
+    impressions: int  # N: the campaign ends after impression N
+    simulate: bool  # feedback from the seeded user simulator (else an interrupt waits for it)
+    seed: int
+    policy: str  # "thompson" | "static" | "random"
+    budget: float  # cost one impression may spend (1.0 = one full generation)
+    max_rounds: int  # revision rounds of each impression's creative loop
+    generic: bool
+
+
+class CampaignState(CampaignInput, total=False):
+    impression: int  # the impression being made (1-based)
+    policy_state: dict[str, Any]  # CreativePolicy.to_state()
+    history: Annotated[list[dict[str, Any]], operator.add]  # one record per finished impression
+    brief: dict[str, Any]  # CreativeBrief of this impression
+    intervention: dict[str, Any]  # {"action", "cost", "reason"}
+    # The creative loop's input and output (the subgraph node reads and writes these keys).
+    task: str
+    work_dir: str
+    directive: dict[str, Any] | None
+    profile: dict[str, Any]
+    match: dict[str, Any]
+    storyboard: dict[str, Any]
+    grounding: dict[str, Any]
+    creative: dict[str, Any]
+    outcome: dict[str, Any]
+    verdict: dict[str, Any]
+    directives: list[dict[str, Any]]
+    timings: list[dict[str, Any]]
+    fallbacks: list[dict[str, Any]]
+    # Serving and feedback of this impression.
+    served: dict[str, Any] | None  # {"impression", "plan", "verdict", "video_path", "source"}
+    feedback: dict[str, Any]  # Feedback
+    engagement: float
+    reflection: list[dict[str, Any]]  # feedback directives (interpretation in "reason", "confidence")
+    simulator: dict[str, Any]  # SimulatedUser.to_state() and the profile its preference leans on
+
+
 class PCIInput(CreativeInput, total=False):
     """PCI adds the host video the segment is woven into (and its title, when known)."""
 

@@ -4,6 +4,11 @@ Namespaces (one per user, so deleting a user is deleting a prefix):
 - ("users", user_id)                 key "profile"      → the latest UserProfile
 - ("users", user_id, "deliveries")   key <creative id>  → what one served creative said
 - ("users", user_id, "feedback")     key <impression>   → a Feedback event
+- ("users", user_id, "impressions")  key <campaign>:<k> → one campaign impression: what it showed
+  (hook type, narrative form, visual style, facet, claims stated and seen, stage), how it was
+  made (intervention) and what the viewer did (feedback, engagement)
+
+The Store is the persistent one (memory/persistence.py), so all of it survives restarts.
 """
 
 from __future__ import annotations
@@ -13,7 +18,13 @@ from typing import Any
 
 from langgraph.store.base import BaseStore
 
-from nextads.schemas import CreativePlan, Feedback, UserProfile
+from nextads.schemas import CreativePlan, Feedback, PresentationStyle, UserProfile
+
+# update_profile_from_feedback: a presentation choice replaces the profile's own only after this
+# many impressions with it, and only when its mean engagement beats the profile's choice.
+MIN_IMPRESSIONS_TO_LEARN = 2
+# Storyboard templates as the profile's presentation tone (the inverse of TONE_TEMPLATE).
+TEMPLATE_TONE = {"energetic": "energetic", "playful": "playful", "calm": "calm"}
 
 
 def _ns(user_id: str, *rest: str) -> tuple[str, ...]:
@@ -69,3 +80,66 @@ def record_feedback(store: BaseStore, feedback: Feedback) -> None:
 def feedback_events(store: BaseStore, user_id: str) -> list[Feedback]:
     items = store.search(_ns(user_id, "feedback"), limit=10_000)
     return [Feedback.model_validate(i.value) for i in items]
+
+
+def impression_key(campaign_id: str, impression: int) -> str:
+    """Store key of one impression: sorts in impression order within a campaign."""
+    return f"{campaign_id}:{impression:04d}"
+
+
+def record_impression(store: BaseStore, user_id: str, campaign_id: str, record: dict[str, Any]) -> dict[str, Any]:
+    """Remember one campaign impression (``record["impression"]`` numbers it); recording the
+    same impression again replaces it (a resumed campaign stays consistent)."""
+    record = {**record, "campaign_id": campaign_id,
+              "recorded_at": datetime.now(timezone.utc).isoformat(timespec="seconds")}
+    store.put(_ns(user_id, "impressions"), impression_key(campaign_id, int(record["impression"])), record)
+    return record
+
+
+def impressions(store: BaseStore, user_id: str, *, product_id: str | None = None,
+                campaign_id: str | None = None) -> list[dict[str, Any]]:
+    """This user's campaign impressions (optionally of one product or campaign), in order."""
+    items = store.search(_ns(user_id, "impressions"), limit=10_000)
+    out = [i.value for i in items
+           if (product_id is None or i.value.get("product_id") == product_id)
+           and (campaign_id is None or i.value.get("campaign_id") == campaign_id)]
+    return sorted(out, key=lambda r: (r.get("recorded_at", ""), r.get("campaign_id", ""), r.get("impression", 0)))
+
+
+def _best_by(records: list[dict[str, Any]], field: str) -> tuple[str, float] | None:
+    """The value of ``field`` with the highest mean engagement over at least
+    MIN_IMPRESSIONS_TO_LEARN impressions, with that mean."""
+    scores: dict[str, list[float]] = {}
+    for r in records:
+        if r.get(field) and r.get("engagement") is not None:
+            scores.setdefault(r[field], []).append(float(r["engagement"]))
+    means = {v: sum(e) / len(e) for v, e in scores.items() if len(e) >= MIN_IMPRESSIONS_TO_LEARN}
+    if not means:
+        return None
+    best = max(sorted(means), key=means.get)
+    return best, means[best]
+
+
+def update_profile_from_feedback(profile: UserProfile, records: list[dict[str, Any]]) -> UserProfile:
+    """The profile with its presentation style moved toward what this viewer engaged with:
+    the narrative form and the tone (via the template) with the best mean engagement replace the
+    profile's own when they beat it (evidence: MIN_IMPRESSIONS_TO_LEARN impressions each).
+    The interests, facts and everything the history says stay as they are."""
+    style = profile.style
+    update: dict[str, Any] = {}
+    engaged = {f: _best_by(records, f) for f in ("narrative_form", "template")}
+    own = {"narrative_form": style.narrative_form, "template": next(
+        (t for t, tone in TEMPLATE_TONE.items() if tone == style.tone), None)}
+    for field, best in engaged.items():
+        if best is None or best[0] == own[field]:
+            continue
+        mine = [float(r["engagement"]) for r in records if r.get(field) == own[field] and r.get("engagement") is not None]
+        if mine and sum(mine) / len(mine) >= best[1]:
+            continue
+        if field == "narrative_form":
+            update["narrative_form"] = best[0]
+        else:
+            update["tone"] = TEMPLATE_TONE[best[0]]
+    if not update:
+        return profile
+    return profile.model_copy(update={"style": PresentationStyle.model_validate({**style.model_dump(), **update})})

@@ -44,7 +44,7 @@ from agents.director.profile import (
     lookup_brand,
 )
 from nextads.providers.embeddings import embed
-from nextads.schemas import FacetScore, Interest, InterestScore, MatchResult, Product, UserProfile
+from nextads.schemas import CreativeBrief, FacetScore, Interest, InterestScore, MatchResult, Product, UserProfile
 from nextads.settings import get_settings
 
 # Measured cosine similarities of the multilingual encoder: unrelated topic/product texts
@@ -242,8 +242,47 @@ def match_product(
     threshold: float | None = None,
     exclude_interests: Sequence[str] = (),
     exclude_facets: Sequence[str] = (),
+    brief: CreativeBrief | None = None,
 ) -> MatchResult:
-    """Rank facets for the user and interests for the product; decide personalised vs generic."""
+    """Rank facets for the user and interests for the product; decide personalised vs generic.
+
+    A campaign ``brief`` whose ``facet`` is one of the product's (non-excluded) facets makes the
+    creative lead with it (:func:`lead_with_brief_facet`).
+    """
+    match = _match_product(profile, product, threshold=threshold, exclude_interests=exclude_interests,
+                           exclude_facets=exclude_facets)
+    return lead_with_brief_facet(match, profile, product, brief, exclude_facets=exclude_facets)
+
+
+def lead_with_brief_facet(match: MatchResult, profile: UserProfile, product: Product,
+                          brief: CreativeBrief | None, *, exclude_facets: Sequence[str] = ()) -> MatchResult:
+    """The match with the brief's facet as the chosen (lead) facet, first in the facet ranking,
+    and the bridge retold through it. Only the product's own facets qualify (a campaign varies
+    the angle, never the verified claims); otherwise the match is returned unchanged."""
+    if brief is None or not brief.facet:
+        return match
+    facet = next((f for f in product_facets(product, exclude_facets) if f.key == brief.facet), None)
+    if facet is None or match.chosen_facet == facet.key:
+        return match
+    ranked = sorted(match.facets, key=lambda s: s.facet != facet.key)  # stable: the rest keep their order
+    if all(s.facet != facet.key for s in ranked):
+        ranked.insert(0, FacetScore(facet=facet.key, score=0.0, reason="campaign brief"))
+    interest = next((it for it in profile.interests if it.topic == match.chosen_interest), None)
+    update = {"chosen_facet": facet.key, "facets": ranked,
+              "rationale": f"{match.rationale}; leads with '{facet.key}' (campaign brief)".lstrip("; ")}
+    if interest is not None and not match.generic:
+        update["bridge"] = bridge(interest, product, facet)
+    return match.model_copy(update=update)
+
+
+def _match_product(
+    profile: UserProfile,
+    product: Product,
+    *,
+    threshold: float | None,
+    exclude_interests: Sequence[str],
+    exclude_facets: Sequence[str],
+) -> MatchResult:
     threshold = get_settings().compatibility_threshold if threshold is None else float(threshold)
     facets = product_facets(product, exclude_facets)
     bonuses = _tendency_bonuses(profile, facets)
