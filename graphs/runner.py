@@ -36,7 +36,7 @@ def work_dir_for(thread_id: str, settings: Settings | None = None) -> Path:
     return Path(settings.state_dir).resolve() / "runs" / thread_id
 
 
-def _describe(namespace: tuple[str, ...], node: str, update: Any) -> str | None:
+def describe_update(namespace: tuple[str, ...], node: str, update: Any) -> str | None:
     """One progress line per finished node (subgraph steps shown as director/<step>)."""
     if node.startswith("__") or not isinstance(update, dict):
         return None
@@ -83,7 +83,7 @@ def run_creative(
         stream_input = None if resumed else inputs
         for namespace, chunk in graph.stream(stream_input, config, stream_mode="updates", subgraphs=True):
             for node, update in chunk.items():
-                line = _describe(namespace, node, update)
+                line = describe_update(namespace, node, update)
                 if line and progress:
                     progress(line)
         return graph.get_state(config).values, resumed

@@ -6,6 +6,9 @@
     nextads products | users
     nextads profile --user USER
     nextads plan --user USER --product PRODUCT [--context C.json]
+    nextads review --user USER --product PRODUCT [--task pcg|pci] [--thread ID]   (plan editing in plain words)
+    nextads campaign --user USER --product PRODUCT --impressions N [--simulate] [--seed S]
+                     [--policy thompson|static|random] [--context C.json] [--out DIR] [--thread ID]
 
 pcg, demo, profile and plan also take [--preset offline|open|closed|generic] [--llm SPEC]
 [--video BACKEND] [--judge SPEC] (nextads/providers/presets.py); a choice that needs a missing
@@ -149,6 +152,163 @@ def _report(record: dict[str, Any], out: Path) -> int:
     return EXIT_NOT_FINALIZED
 
 
+def cmd_review(args: argparse.Namespace) -> int:
+    """Chat-style plan review: the Director drafts the plan, the person edits it in plain words
+    (or approve / undo / show / quit), then the approved plan is produced (graphs/review.py).
+    Scene numbers are 1-based as shown. ``quit`` (or end of input) pauses: the thread waits at
+    the review and ``--thread ID`` continues it later with its edit history."""
+    import time
+
+    from rich.console import Console
+
+    from agents.editor.display import history_table, plan_view
+    from agents.editor.parser import parse_command
+    from graphs.review import build_review_graph, drive_review
+    from graphs.runner import describe_update, creative_inputs, export_outputs, new_thread_id, run_record
+    from graphs.tracing import JsonlTracer
+    from memory.persistence import open_checkpointer, open_store
+    from nextads.providers.chat import trace_callbacks
+    from nextads.schemas import CreativePlan
+    from nextads.settings import get_settings
+
+    _configure(args)
+    settings = get_settings()
+    thread, inputs = args.thread, None
+    if args.user is not None and args.product is not None:
+        user, product, context = _load_inputs(args)
+        host: dict[str, Any] = {}
+        if args.task == "pci":
+            if not args.host_video:
+                raise InputError("<command line>", "--host-video", "required for --task pci")
+            from nextads.loaders import host_title_for
+
+            video = _host_video(args.host_video)
+            host = {"host_video": video, "host_title": args.host_title or host_title_for(video)}
+            if "duration_s" not in context.model_fields_set:
+                context = context.model_copy(update={"duration_s": settings.pci_segment_s})
+        thread = thread or new_thread_id(args.task, user, product)
+        max_rounds = settings.max_rounds if args.max_rounds is None else args.max_rounds
+        if max_rounds < 0:
+            raise InputError("<command line>", "--max-rounds", "must be 0 or more")
+        inputs = creative_inputs(args.task, user, product, context, thread_id=thread, max_rounds=max_rounds,
+                                 generic=args.preset == "generic", **host)
+    elif not thread:
+        raise InputError("<command line>", "--user/--product", "both are required (or --thread ID to resume)")
+    out = Path(args.out or f"out/{thread}")
+    _check_out(out)
+    console = Console(highlight=False)
+
+    def read(payload: dict[str, Any]) -> str | None:
+        history = payload.get("history") or []
+        last = parse_command(history[-1]["text"]) if history else None
+        if last is not None and last.kind == "show" and history:
+            console.print(history_table(history))
+        console.print(plan_view(CreativePlan.model_validate(payload["plan"])))
+        if payload.get("reply"):
+            console.print(f"[bold]{payload['reply']}[/bold]", soft_wrap=True)
+        console.print(payload["prompt"], style="dim")
+        console.print("> ", end="")
+        line = sys.stdin.readline()
+        return line.strip() if line else None
+
+    def progress(namespace: tuple[str, ...], node: str, update: Any) -> None:
+        line = describe_update(namespace, node, update)
+        if line and node not in ("review", "creative"):
+            _progress(line)
+
+    config: dict[str, Any] = {"configurable": {"thread_id": thread}, "recursion_limit": 200}
+    callbacks = trace_callbacks(settings.redact_history)
+    if getattr(args, "trace", None):
+        callbacks = [*callbacks, JsonlTracer(args.trace, redact=settings.redact_history, thread_id=thread)]
+    if callbacks:
+        config["callbacks"] = callbacks
+    print(f"nextads review: thread {thread} (quit, then resume with --thread {thread})", file=sys.stderr)
+    t0 = time.perf_counter()
+    with open_checkpointer(settings) as saver, open_store(settings) as store:
+        graph = build_review_graph(checkpointer=saver, store=store)
+        resumed = bool(graph.get_state(config).values)
+        try:
+            values, status = drive_review(graph, config, None if resumed else inputs, read=read, on_update=progress)
+        except KeyError:
+            raise InputError("<command line>", "--thread", f"no saved review named {thread!r}") from None
+    if status == "paused":
+        print(f"paused: continue with `nextads review --thread {thread}`", file=sys.stderr)
+        return 0
+    record = run_record(values, thread_id=thread, resumed=resumed, wall_s=time.perf_counter() - t0)
+    record["review_log"] = values.get("review_log", [])
+    export_outputs(values, out, record)
+    return _report(record, out)
+
+
+def cmd_campaign(args: argparse.Namespace) -> int:
+    """A campaign of N impressions of one product to one user (graphs/campaign.py). With
+    --simulate the seeded user simulator answers; otherwise each impression waits for a Feedback
+    JSON line on stdin (end of input pauses; --thread ID continues). Writes impression_<k>/,
+    campaign.json and engagement.png (with the static and random baselines when simulated)."""
+    import json
+    import uuid
+
+    from graphs.campaign import (
+        baseline_engagement,
+        build_campaign_graph,
+        campaign_inputs,
+        drive,
+        export_campaign,
+    )
+    from graphs.runner import work_dir_for
+    from memory.persistence import open_checkpointer, open_store
+    from nextads.settings import get_settings
+
+    _configure(args)
+    inputs = None
+    thread = args.thread
+    if args.user is None or args.product is None:
+        if not thread:
+            raise InputError("<command line>", "--user/--product", "both are required (or --thread ID to resume)")
+    else:
+        user, product, context = _load_inputs(args)
+        if args.impressions < 1:
+            raise InputError("<command line>", "--impressions", "must be 1 or more")
+        thread = thread or f"campaign-{user.user_id}-{product.product_id}-{uuid.uuid4().hex[:8]}"
+        max_rounds = get_settings().max_rounds if args.max_rounds is None else args.max_rounds
+        inputs = campaign_inputs(user, product, context, campaign_id=thread, campaign_dir=work_dir_for(thread),
+                                 impressions=args.impressions, simulate=args.simulate, seed=args.seed,
+                                 policy=args.policy, budget=args.budget, max_rounds=max_rounds,
+                                 generic=args.preset == "generic")
+    print(f"nextads campaign: thread {thread} (resume with --thread {thread})", file=sys.stderr)
+    with open_checkpointer() as saver, open_store() as store:
+        graph = build_campaign_graph(saver, store)
+        config = {"configurable": {"thread_id": thread}}
+        if inputs is not None and graph.get_state(config).values:
+            inputs = None  # an existing thread: continue it
+        try:
+            values, pending = drive(graph, inputs, thread, progress=_progress)
+        except KeyError:
+            raise InputError("<command line>", "--thread", f"no saved campaign named {thread!r}") from None
+        while pending is not None:  # a real viewer's feedback, one JSON line per impression
+            print(f"impression {pending['impression']}: {pending['video_path']}\n{pending['ask']}", file=sys.stderr)
+            line = sys.stdin.readline()
+            if not line.strip():
+                print(f"paused before the feedback of impression {pending['impression']}; "
+                      f"resume with --thread {thread}", file=sys.stderr)
+                return 0
+            try:
+                answer = json.loads(line)
+            except ValueError as exc:
+                raise InputError("<stdin>", None, f"not a Feedback JSON: {exc}") from None
+            values, pending = drive(graph, None, thread, resume=answer, progress=_progress)
+    out = Path(args.out or f"out/{thread}")
+    baselines = baseline_engagement(values) if values.get("simulate") and values.get("history") else None
+    export_campaign(values, out, baselines=baselines)
+    history = values.get("history", [])
+    if not history:
+        _err("no creative was served: the first impression's creative was not finalized")
+        return EXIT_NOT_FINALIZED
+    mean = sum(r["engagement"] for r in history) / len(history)
+    print(f"{out}/campaign.json  impressions={len(history)} mean engagement={mean:.3f}")
+    return 0
+
+
 def cmd_demo(args: argparse.Namespace) -> int:
     """Run one demo pair from the built-in catalog."""
     args.user = f"demo:{args.user}"
@@ -275,6 +435,29 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--max-rounds", type=int, help="revision round budget (default 3)")
     p.add_argument("--trace", help="also write a local JSONL trace here (view it with `nextads trace FILE`)")
     p.set_defaults(func=cmd_pci)
+
+    p = sub.add_parser("review", help="review and edit the plan in plain words, then produce it")
+    inputs(p, required=False)
+    p.add_argument("--task", choices=["pcg", "pci"], default="pcg", help="standalone ad (pcg) or integration (pci)")
+    p.add_argument("--host-video", help="pci: the video the user is watching (MP4)")
+    p.add_argument("--host-title", help="pci: its title, when known")
+    p.add_argument("--out", help="output folder (default out/<thread>)")
+    p.add_argument("--thread", help="thread id; an existing review continues where it stopped")
+    p.add_argument("--max-rounds", type=int, help="revision round budget after approval (default 3)")
+    p.add_argument("--trace", help="also write a local JSONL trace here (view it with `nextads trace FILE`)")
+    p.set_defaults(func=cmd_review)
+
+    p = sub.add_parser("campaign", help="creative evolution over N impressions of one product to one user")
+    inputs(p, required=False)
+    p.add_argument("--impressions", type=int, default=5, help="number of impressions N (default 5)")
+    p.add_argument("--simulate", action="store_true", help="feedback from the seeded user simulator")
+    p.add_argument("--seed", type=int, default=0, help="seed of the policy and the simulator")
+    p.add_argument("--policy", choices=["thompson", "static", "random"], default="thompson")
+    p.add_argument("--budget", type=float, default=1.0, help="cost one impression may spend (1.0 = a full generation)")
+    p.add_argument("--max-rounds", type=int, default=1, help="revision rounds per impression (default 1)")
+    p.add_argument("--out", help="output folder (default out/<thread>)")
+    p.add_argument("--thread", help="thread id; an existing campaign continues at its next impression")
+    p.set_defaults(func=cmd_campaign)
 
     p = sub.add_parser("demo", help="run one demo pair from the built-in catalog")
     p.add_argument("--user", default=DEMO_USER)
