@@ -174,3 +174,34 @@ def test_verify_rejects_an_unreadable_video(tmp_path, product, good_ad):
     broken = good_ad.model_copy(update={"video_path": str(tmp_path / "missing.mp4")})
     v = verify(make_plan(), broken, product, None)
     assert v.decision == "reject" and v.failures[0].check == "utility.video"
+
+
+def test_one_colour_wordmark_logo_is_found_by_its_outline(tmp_path):
+    # A wordmark cut-out (one colour on transparency, like the benchmark's placeholder logos)
+    # has no texture under its mask; it is found by its outline, dark on a light card or light
+    # on a dark one, and not on a card that does not show it.
+    import numpy as np
+    from PIL import Image
+
+    from agents.verifier.utility import asset_visible
+    from evals.bench.placeholder import render_wordmark
+
+    logo = render_wordmark("Northwind")
+    path = tmp_path / "logo.png"
+    logo.save(path)
+    box = logo.getbbox()
+    cut = logo.crop(box).resize((120, round(120 * (box[3] - box[1]) / (box[2] - box[0]))))
+
+    def card(background: tuple[int, int, int], ink: tuple[int, int, int] | None) -> np.ndarray:
+        frame = Image.new("RGB", (180, 320), background)
+        if ink is not None:
+            glyphs = Image.new("RGB", cut.size, ink)
+            frame.paste(glyphs, (30, 60), cut.getchannel("A"))
+        return np.asarray(frame)
+
+    assert asset_visible(card((240, 235, 230), (70, 40, 60)), str(path))
+    assert asset_visible(card((20, 25, 40), (250, 250, 250)), str(path))
+    assert not asset_visible(card((240, 235, 230), None), str(path))
+    other = Image.new("RGB", (180, 320), (240, 235, 230))
+    other.paste(Image.new("RGB", (120, 40), (70, 40, 60)), (30, 60))  # a bar, not the wordmark
+    assert not asset_visible(np.asarray(other), str(path))

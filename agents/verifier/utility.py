@@ -18,9 +18,11 @@ and a score in [0, 1]:
 
 from __future__ import annotations
 
+import os
 import re
 from collections.abc import Sequence
 from dataclasses import dataclass, field
+from functools import lru_cache
 
 import cv2
 import numpy as np
@@ -204,8 +206,35 @@ def check_personalization(plan: CreativePlan, frames: Sequence[np.ndarray]) -> U
 # =========================================================================== product alignment
 
 
-def _load_template(path: str) -> tuple[np.ndarray, np.ndarray | None] | None:
-    """Grey image of an asset cropped to its opaque part, and its alpha mask if any."""
+@dataclass(frozen=True)
+class _Template:
+    """An asset as the matcher sees it. ``grey``: the image cropped to its opaque part; ``mask``:
+    its alpha where partly transparent; ``shape_only``: a one-colour cut-out (a wordmark or
+    glyph logo), whose only information is its outline, so ``grey`` is the alpha itself and a
+    match may come in either contrast (dark letters on a light card or light on dark)."""
+
+    grey: np.ndarray
+    mask: np.ndarray | None = None
+    shape_only: bool = False
+
+
+# A cut-out whose opaque pixels vary less than this (grey levels) is one colour: masked
+# correlation over it is undefined, its outline is what identifies it.
+FLAT_CUTOUT_STD = 8.0
+
+
+def _load_template(path: str) -> _Template | None:
+    """The asset's matcher template (cached per file version: the same logo is searched in
+    every frame of every round)."""
+    try:
+        st = os.stat(path)
+    except OSError:
+        return None
+    return _template_of(path, st.st_mtime_ns, st.st_size)
+
+
+@lru_cache(maxsize=64)
+def _template_of(path: str, mtime_ns: int, size: int) -> _Template | None:
     try:
         img = Image.open(path)
         img.load()
@@ -222,30 +251,31 @@ def _load_template(path: str) -> tuple[np.ndarray, np.ndarray | None] | None:
         alpha = rgba[..., 3]
         mask = alpha if alpha.min() < 250 else None
     grey = cv2.cvtColor(np.ascontiguousarray(rgba[..., :3]), cv2.COLOR_RGB2GRAY)
-    return grey, mask
+    if mask is not None and float(grey[mask > 128].std()) < FLAT_CUTOUT_STD:
+        return _Template(np.ascontiguousarray(alpha), None, shape_only=True)
+    return _Template(grey, mask)
 
 
-def _match_templates(frame_grey: np.ndarray, template: np.ndarray, mask: np.ndarray | None,
-                     scales: Sequence[float]) -> float:
+def _match_templates(frame_grey: np.ndarray, template: _Template, scales: Sequence[float]) -> float:
     """Best normalized correlation of the template over the scales (template width / frame width)."""
     fh, fw = frame_grey.shape
-    th, tw = template.shape
+    th, tw = template.grey.shape
     best = -1.0
     for s in scales:
         w = int(round(fw * s))
         h = int(round(th * w / tw))
         if w < 8 or h < 8 or w > fw or h > fh:
             continue
-        t = cv2.resize(template, (w, h), interpolation=cv2.INTER_AREA)
+        t = cv2.resize(template.grey, (w, h), interpolation=cv2.INTER_AREA)
         if float(t.std()) < 1.0:
             continue  # a flat template matches anything flat
-        if mask is not None:
-            m = cv2.resize(mask, (w, h), interpolation=cv2.INTER_NEAREST)
+        if template.mask is not None:
+            m = cv2.resize(template.mask, (w, h), interpolation=cv2.INTER_NEAREST)
             res = cv2.matchTemplate(frame_grey, t, cv2.TM_CCOEFF_NORMED, mask=m)
         else:
             res = cv2.matchTemplate(frame_grey, t, cv2.TM_CCOEFF_NORMED)
         res = np.nan_to_num(res, nan=-1.0, posinf=-1.0, neginf=-1.0)
-        best = max(best, float(res.max()))
+        best = max(best, float(np.abs(res).max() if template.shape_only else res.max()))
     return best
 
 
@@ -270,14 +300,13 @@ def _orb_found(frame_grey: np.ndarray, template: np.ndarray) -> bool:
 
 def asset_visible(frame: np.ndarray, asset_path: str, scales: Sequence[float] = TEMPLATE_SCALES) -> bool:
     """Is the asset image shown in this RGB frame?"""
-    loaded = _load_template(asset_path)
-    if loaded is None:
+    template = _load_template(asset_path)
+    if template is None:
         return False
-    template, mask = loaded
     grey = cv2.cvtColor(frame, cv2.COLOR_RGB2GRAY)
-    if _match_templates(grey, template, mask, scales) >= MATCH_MIN:
+    if _match_templates(grey, template, scales) >= MATCH_MIN:
         return True
-    return _orb_found(grey, template)
+    return _orb_found(grey, template.grey)
 
 
 def _scene_frames(path: str, scene: tuple[float, float], points: Sequence[float], info: VideoInfo) -> list[np.ndarray]:
