@@ -78,11 +78,6 @@ DEFAULT_IMPRESSIONS = 5
 DEFAULT_CAMPAIGN_ROUNDS = 1
 
 Intervention = Literal["reuse", "edit", "regenerate"]
-# Pseudo-successes the history's suggested value of each hypothesis starts with (Thompson prior).
-# Chosen on benchmarks/campaign_engagement.py seeds 1 and 2 among 0, 1, 2, 4, 6, 8 (4 was best on
-# both; reported numbers use seed 0): weaker priors learn too slowly in 10 impressions, stronger
-# ones stick to the history where the viewer's true taste differs.
-HISTORY_PRIOR_WINS = 4.0
 
 
 # ---------------------------------------------------------------------------
@@ -111,13 +106,12 @@ def director_suggestion(user: UserData, product: Product, context: ServingContex
 def new_policy(kind: str, product: Product, profile: UserProfile, seed: int,
                suggestion: dict[str, str] | None = None) -> CreativePolicy:
     """The exploration policy over this product's and viewer's hypotheses. The history's
-    ``suggestion`` (``director_suggestion``) is the Thompson prior: HISTORY_PRIOR_WINS pseudo-
-    successes for each suggested value, so the policy starts from what the profile says and
-    moves away where the viewer's feedback disagrees (random and static ignore posteriors)."""
+    ``suggestion`` (``director_suggestion``) is the Thompson prior: each suggested value starts
+    with a positive prior effect (``HISTORY_PRIOR_BONUS`` in agents/campaign/strategy.py), so the
+    policy starts from what the profile says and moves away where the viewer's feedback
+    disagrees (random and static ignore the posterior)."""
     policy = CreativePolicy(kind, arms_for(product, profile), seed)  # type: ignore[arg-type]
-    for dimension, value in (suggestion or {}).items():
-        if value in policy.posterior.get(dimension, {}):
-            policy.posterior[dimension][value][0] += HISTORY_PRIOR_WINS
+    policy.set_prior(suggestion or {})
     return policy
 
 
@@ -254,7 +248,7 @@ def simulate_campaign(user: UserData, product: Product, context: ServingContext,
             plan = plan_creative(user, product, context, brief, profile=profile, previous=plan, directive=directive)
         feedback = viewer.respond(plan, k)
         reward, reflection = interpret_feedback(feedback, plan)
-        chooser.update(shown_brief(brief, plan), reward, feedback=feedback)
+        chooser.update(shown_brief(brief, plan), reward)
         history.append(impression_record(k, brief, plan, feedback, reward,
                                          {"action": action, "cost": cost, "reason": reason}, reflection))
     return history
@@ -400,7 +394,7 @@ def reflect(state: CampaignState) -> dict[str, Any]:
     feedback = Feedback.model_validate(state["feedback"])
     reward, directives = interpret_feedback(feedback, plan)
     policy = _policy(state)
-    policy.update(shown_brief(CreativeBrief.model_validate(state["brief"]), plan), reward, feedback=feedback)
+    policy.update(shown_brief(CreativeBrief.model_validate(state["brief"]), plan), reward)
     return {"engagement": reward, "reflection": [dump(d) for d in directives], "policy_state": policy.to_state()}
 
 

@@ -18,6 +18,7 @@ from agents.campaign import (
     next_stage,
     product_facets,
 )
+from agents.campaign import strategy
 from agents.campaign.strategy import (
     ADVANCE_AT,
     EDIT_COST,
@@ -159,6 +160,57 @@ def test_thompson_concentrates_on_a_clearly_better_arm(product, profile):
     assert hits >= 50
 
 
+def test_thompson_credits_the_reward_to_the_value_that_earned_it(product, profile):
+    # The hook alone decides the reward; "price" happened to be shown with the good hook more
+    # often than "weight", so the mean reward of creatives leading with price is 0.3 above
+    # weight's (0.65 vs 0.35) and a per-value posterior would credit price with the hook's
+    # success. The joint model puts most of it on the hook (the prior shrinks eight
+    # observations a little, so the facets are not exactly level).
+    policy = CreativePolicy("thompson", arms_for(product, profile), seed=0)
+    shown = [("question", "price", 0.8)] * 3 + [("pov", "price", 0.2), ("question", "weight", 0.8),
+                                                ("pov", "weight", 0.2)] + [("pov", "weight", 0.2)] * 2
+    for hook, facet, reward in shown:
+        policy.update(CreativeBrief(stage="hook", hook_type=hook, facet=facet), reward)
+    hook_gap = policy.mean("hook_type", "question") - policy.mean("hook_type", "pov")
+    facet_gap = policy.mean("facet", "price") - policy.mean("facet", "weight")
+    assert hook_gap > 0.2 and abs(facet_gap) < 0.1 and hook_gap > 2.5 * abs(facet_gap)
+
+
+def test_history_prior_opens_with_the_suggestion(product, profile):
+    arms = arms_for(product, profile)
+    suggestion = {"hook_type": "curiosity", "narrative_form": "story", "facet": "price", "template": "playful"}
+    hits = plain = 0
+    for seed in range(20):
+        policy = CreativePolicy("thompson", arms, seed=seed)
+        before = policy.choose(1, previous=None, stage="hook", delivered_claims=[])
+        plain += sum(getattr(before, d) == v for d, v in suggestion.items())
+        policy.set_prior(suggestion)
+        brief = policy.choose(1, previous=None, stage="hook", delivered_claims=[])
+        hits += sum(getattr(brief, d) == v for d, v in suggestion.items())
+    assert hits >= 48 and plain <= 30  # of 80 choices; without the prior about one in five
+
+
+def test_repetition_penalty_avoids_a_look_alike(product, profile, monkeypatch):
+    arms = arms_for(product, profile)
+    penalty = strategy.REPEAT_PENALTY
+    monkeypatch.setattr(strategy, "EXPLORATION_SCALE", 0.0)  # the posterior mean: every value ties
+    last = CreativeBrief(stage="hook", hook_type=arms["hook_type"][0], narrative_form=arms["narrative_form"][0],
+                         facet=arms["facet"][0], template="calm")
+
+    def overlap(penalty: float) -> int:
+        monkeypatch.setattr(strategy, "REPEAT_PENALTY", penalty)
+        policy = CreativePolicy("thompson", arms, seed=0)
+        policy.update(last, 0.3)
+        brief = policy.choose(2, previous=last, stage="hook", delivered_claims=[])
+        return sum(getattr(brief, d) == getattr(last, d) for d in ("hook_type", "narrative_form", "facet", "template"))
+
+    assert overlap(0.0) == 4  # ties go to the first values: the same creative again
+    assert overlap(penalty) == 0
+    policy = CreativePolicy("thompson", arms, seed=0)
+    policy.update(last, 0.3)
+    assert policy.repetition(last.model_dump()) > policy.repetition({**last.model_dump(), "facet": "price"}) > 0
+
+
 def test_random_explores_uniformly(product, profile):
     run = _campaign(CreativePolicy("random", arms_for(product, profile), seed=2), 60,
                     reward=lambda b: 0.9 if b.hook_type == "question" else 0.1)
@@ -175,6 +227,9 @@ def test_policy_state_round_trips(product, profile):
     prev = CreativeBrief(template="playful")
     args = dict(previous=prev, stage="proof", delivered_claims=["price"])
     assert restored.choose(5, **args) == policy.choose(5, **args)
+    assert state["recent"] and restored.recent == policy.recent  # what the repetition penalty sees
+    with pytest.raises(ValueError):
+        CreativePolicy("thompson", {**policy.arms, "template": ["calm"]}, 9, state=state)
 
     static = CreativePolicy("static", arms_for(product, profile), seed=1)
     first = static.choose(0, previous=None, stage="hook", delivered_claims=[])

@@ -8,9 +8,14 @@ A campaign shows one product to one user over several impressions. Before each i
   light native hook → deeper product information → proof/comparison → stronger call to action
   (:func:`next_stage`); it never skips a stage and falls back one after strong disengagement;
 - **exploration–exploitation** — :class:`CreativePolicy` picks the creative hypotheses (hook
-  type, narrative form, facet, template) by Thompson sampling over Beta posteriors, one per
-  (dimension, value), with a static (retrieval baseline) and a random (pure exploration)
-  alternative;
+  type, narrative form, facet, template) by linear Thompson sampling: one Bayesian linear model
+  of the reward (an intercept, an effect per (dimension, value) and the story stage as a
+  control), so each impression's reward is shared out among the values that earned it instead
+  of being credited whole to every one; the history's suggestion is the prior; the sampled
+  effects are narrowed (``EXPLORATION_SCALE``) to exploit within a ten-impression campaign, and
+  the creative is chosen jointly, less a penalty for looking like the recent impressions
+  (``REPEAT_PENALTY``: repetition tires viewers). A static (retrieval baseline) and a random
+  (pure exploration) alternative share the interface;
 - **consistency** — whatever the policy explores, a claim of the previous impression is never
   repeated (``CreativeBrief.avoid_claims``), the template moves at most one step on the
   ``TONE_LADDER``, and a facet is only ever one of the product's own selling points or fact
@@ -182,25 +187,58 @@ def tone_step(a: str, b: str) -> int:
 # The exploration–exploitation policy
 # ---------------------------------------------------------------------------
 
-PRIOR_ALPHA = 1.0  # Beta(1, 1): no opinion before the first feedback
-PRIOR_BETA = 1.0
-# Discounted Thompson sampling: before each update the posterior's evidence decays by this
-# factor toward the prior, so the policy follows a viewer whose taste moves (fatigue makes an
-# angle that worked early pay less later) instead of locking onto old evidence.
+# Linear Thompson sampling. The reward is modelled as
+#     reward = intercept + Σ_dimension effect[dimension, value] + effect[stage] + noise,
+# a Bayesian linear regression with independent Gaussian priors. Fitting all effects jointly
+# shares each reward among the values that produced it (a good hook shown with a poor facet is
+# not blamed for the facet), where one Beta posterior per value credited every reward whole to
+# every value shown, and an untried value's Beta(1, 1) prior (mean 0.5, far above typical
+# rewards of 0.2–0.3) made the policy try nearly every value once: close to random choice.
+# The values below were chosen on benchmarks/campaign_engagement.py seeds 1–6 (seed 0 and 60
+# viewers are the reported runs, not tuned on).
+NOISE_SD = 0.15  # sd of one impression's reward around the model (engagement is noisy)
+EFFECT_PRIOR_SD = 0.10  # a value's effect on the reward: a tenth either way, before feedback
+INTERCEPT_PRIOR = (0.3, 0.2)  # (mean, sd) of the reward of an average creative
+# The story stage is set by next_stage, not the policy; a stage effect in the model keeps the
+# stage's own pull on the reward from being credited to the hypotheses shown with it.
+STAGE_PRIOR_SD = 0.10
+# Prior mean effect of each value the viewer's history suggests (new_policy's suggestion): the
+# policy opens with it and keeps it until feedback says otherwise.
+HISTORY_PRIOR_BONUS = 0.05
+# Discounted evidence: before each update past evidence decays by this factor, so the policy
+# follows a viewer whose taste moves instead of locking onto old evidence.
 POSTERIOR_DISCOUNT = 0.95
-HOOK_SKIP_CREDIT_ONLY = False
-HOOK_SKIP_DIMS = ("hook_type",)
-REPEAT_PENALTY = 0.0
+# The sampled effects deviate from the posterior mean by this fraction of a full posterior draw.
+# With ten impressions and ~20 values, full Thompson sampling is still exploring when the
+# campaign ends; a narrower draw exploits what it learnt (0 — the greedy posterior mean — ties
+# too often and repeats itself: 0.2–0.3 was best on the tuning seeds).
+EXPLORATION_SCALE = 0.3
+# Repetition tires viewers: a creative's score loses REPEAT_PENALTY × Σ_age REPEAT_MEMORY^age ×
+# overlap², overlap being the share of the four hypotheses it shares with the impression
+# ``age + 1`` back (the policy's own record of what was shown). Squared, so sharing one angle
+# with the last creative costs little and a look-alike costs much.
+REPEAT_PENALTY = 0.15
 REPEAT_MEMORY = 0.7
 REPEAT_POWER = 2.0
-EXPLORE_DECAY = 0.0
-EXPLORE_MIN = 1.0
-JOINT = False
-RECENT_KEPT = 6
+RECENT_KEPT = 6  # impressions the repetition penalty looks back (0.7^6 ≈ 0.1)
 
 
 class CreativePolicy:
-    """Chooses each impression's :class:`CreativeBrief`."""
+    """Chooses each impression's :class:`CreativeBrief`.
+
+    - ``"thompson"``: draw the model's coefficients from the posterior (narrowed by
+      ``EXPLORATION_SCALE``) and choose the combination of allowed values with the highest
+      sampled reward less the repetition penalty (the dimensions' effects add up, so this is a
+      factored bandit with a joint choice);
+    - ``"static"``: the first brief it chose, every time (the retrieval baseline: the same
+      creative for every impression, no progression);
+    - ``"random"``: uniformly among the allowed values (pure exploration).
+
+    Every kind draws from ``numpy.random.default_rng([seed, impression])``, so a choice does
+    not depend on how many choices came before it and a resumed campaign repeats it exactly.
+    Thompson and random keep the consistency rules (avoid the previous impression's claims,
+    tone within one step); static by design shows the same creative again.
+    """
 
     def __init__(self, kind: PolicyKind, arms: dict[str, list[str]], seed: int, state: dict | None = None):
         if kind not in POLICY_KINDS:
@@ -208,19 +246,40 @@ class CreativePolicy:
         self.kind = kind
         self.arms = {d: list(dict.fromkeys(arms.get(d, []))) for d in DIMENSIONS}
         self.seed = int(seed)
-        # posterior[dimension][value] = [alpha, beta]
-        self.posterior: dict[str, dict[str, list[float]]] = {
-            d: {v: [PRIOR_ALPHA, PRIOR_BETA] for v in values} for d, values in self.arms.items()}
+        # The model's coefficients: intercept, one per (dimension, value), one per stage.
+        self.features: list[tuple[str, str]] = [("intercept", "")]
+        self.features += [(d, v) for d in DIMENSIONS for v in self.arms[d]]
+        self.features += [("stage", st) for st in STAGES]
+        self.index = {f: i for i, f in enumerate(self.features)}
+        self.prior_mean = [INTERCEPT_PRIOR[0]] + [0.0] * (len(self.features) - 1)
+        self.prior_sd = [INTERCEPT_PRIOR[1]] + [STAGE_PRIOR_SD if d == "stage" else EFFECT_PRIOR_SD
+                                                for d, _ in self.features[1:]]
+        n = len(self.features)
+        self.gram = np.zeros((n, n))  # discounted Σ x xᵀ over the impressions seen
+        self.xr = np.zeros(n)  # discounted Σ x · reward
+        self.recent: list[dict[str, str | None]] = []  # hypotheses shown, oldest first
         self.first: CreativeBrief | None = None
-        self.recent: list[dict[str, str | None]] = []  # shown hypotheses, oldest first
-        self.updates = 0
         if state:
             self._load(state)
+
+    def set_prior(self, suggestion: Mapping[str, str], bonus: float | None = None) -> None:
+        """The history's ``suggestion`` ({dimension: value}) as the prior: each suggested value's
+        prior mean effect is raised by ``bonus`` (default ``HISTORY_PRIOR_BONUS``)."""
+        bonus = HISTORY_PRIOR_BONUS if bonus is None else float(bonus)
+        for d, v in suggestion.items():
+            if (d, v) in self.index:
+                self.prior_mean[self.index[(d, v)]] += bonus
 
     # --- choosing ----------------------------------------------------------
 
     def choose(self, impression: int, *, previous: CreativeBrief | None, stage: str,
                delivered_claims: Sequence[str]) -> CreativeBrief:
+        """The brief for ``impression``.
+
+        ``previous``: the previous impression's brief (None for the first); ``stage``: from
+        :func:`next_stage`; ``delivered_claims``: the claims the previous impression stated
+        (they become ``avoid_claims`` and are never chosen as the facet).
+        """
         if stage not in STAGES:
             raise ValueError(f"unknown stage {stage!r}; expected one of {STAGES}")
         if self.kind == "static" and self.first is not None:
@@ -230,8 +289,8 @@ class CreativePolicy:
         allowed = {d: self.allowed(d, previous=previous, avoid_claims=avoid) for d in DIMENSIONS}
         if self.kind == "thompson":
             picks = self._thompson(allowed, rng)
-        else:
-            picks = {d: (v[int(rng.integers(len(v)))] if v else None) for d, v in allowed.items()}
+        else:  # static chooses its one creative at random too: the baseline has no preference
+            picks = {d: (values[int(rng.integers(len(values)))] if values else None) for d, values in allowed.items()}
         brief = CreativeBrief(
             impression=impression, stage=stage, avoid_claims=[] if self.kind == "static" else avoid,
             policy=self.kind, **picks,
@@ -246,88 +305,100 @@ class CreativePolicy:
         if self.kind == "static":
             return values
         if dimension == "facet":
+            # Leading with a claim just stated would repeat it; with every facet just stated
+            # the Director picks (it honours avoid_claims too).
             return [v for v in values if v not in set(avoid_claims)]
         if dimension == "template" and previous is not None and previous.template in TONE_LADDER:
             return [v for v in values if v in TONE_LADDER and tone_step(v, previous.template) <= MAX_TONE_STEP]
         return values
 
+    def repetition(self, picks: Mapping[str, str | None]) -> float:
+        """Σ_age REPEAT_MEMORY^age × overlap^REPEAT_POWER of ``picks`` with the recent impressions
+        (age 0 = the last one); overlap = share of the four hypotheses that are the same."""
+        total = 0.0
+        for age, shown in enumerate(reversed(self.recent)):
+            same = sum(1 for d in DIMENSIONS if picks.get(d) is not None and shown.get(d) == picks.get(d))
+            total += REPEAT_MEMORY ** age * (same / len(DIMENSIONS)) ** REPEAT_POWER
+        return total
+
     def _thompson(self, allowed: dict[str, list[str]], rng: np.random.Generator) -> dict[str, str | None]:
-        temper = max(EXPLORE_MIN, 1.0 - EXPLORE_DECAY * self.updates) if EXPLORE_DECAY else 1.0
-        samples: dict[str, dict[str, float]] = {}
-        for d, values in allowed.items():
-            post = self.posterior[d]
-            out = {}
-            for v in values:
-                a, b = post[v]
-                x = float(rng.beta(a, b))
-                m = a / (a + b)
-                out[v] = m + temper * (x - m)
-            samples[d] = out
-        if not (JOINT and REPEAT_PENALTY and self.recent):
-            return {d: (max(s, key=s.get) if s else None) for d, s in samples.items()}
-        dims = [d for d in DIMENSIONS if samples[d]]
-        best, best_score = None, -np.inf
-        recent = self.recent[::-1]
-        for combo in itertools.product(*[list(samples[d]) for d in dims]):
-            score = sum(samples[d][v] for d, v in zip(dims, combo))
-            rep = 0.0
-            for age, r in enumerate(recent):
-                same = sum(1 for d, v in zip(dims, combo) if r.get(d) == v) / len(DIMENSIONS)
-                rep += REPEAT_MEMORY ** age * same ** REPEAT_POWER
-            score -= REPEAT_PENALTY * rep
+        mean, cov = self.posterior()
+        draw = np.linalg.cholesky(cov) @ rng.standard_normal(len(mean))
+        theta = mean + EXPLORATION_SCALE * draw
+        sampled = {d: {v: float(theta[self.index[(d, v)]]) for v in values} for d, values in allowed.items()}
+        dims = [d for d in DIMENSIONS if sampled[d]]
+        best: dict[str, str | None] = {}
+        best_score = -np.inf
+        # Every combination (at most a few hundred): the effects add up, the penalty does not.
+        for combo in itertools.product(*(sampled[d] for d in dims)):
+            picks = dict(zip(dims, combo))
+            score = sum(sampled[d][v] for d, v in picks.items()) - REPEAT_PENALTY * self.repetition(picks)
             if score > best_score:
-                best, best_score = combo, score
-        picks: dict[str, str | None] = {d: None for d in DIMENSIONS}
-        picks.update(dict(zip(dims, best)))
-        return picks
+                best, best_score = picks, score
+        return {d: best.get(d) for d in DIMENSIONS}
 
     # --- learning ----------------------------------------------------------
 
-    def update(self, brief: CreativeBrief, reward: float, *, feedback: Feedback | None = None) -> None:
+    def features_of(self, brief: CreativeBrief) -> np.ndarray:
+        """The model's regressors for a shown brief: 1 for the intercept, each value shown and
+        its stage; values outside the arms (the Director's own) add nothing."""
+        x = np.zeros(len(self.features))
+        x[0] = 1.0
+        for key in [(d, getattr(brief, d)) for d in DIMENSIONS] + [("stage", brief.stage)]:
+            if key in self.index:
+                x[self.index[key]] = 1.0
+        return x
+
+    def posterior(self) -> tuple[np.ndarray, np.ndarray]:
+        """(mean, covariance) of the model's coefficients, in ``self.features`` order."""
+        prior_precision = np.diag(1.0 / np.square(self.prior_sd))
+        precision = prior_precision + self.gram / NOISE_SD**2
+        cov = np.linalg.inv(precision)
+        mean = cov @ (prior_precision @ np.asarray(self.prior_mean) + self.xr / NOISE_SD**2)
+        return mean, (cov + cov.T) / 2
+
+    def update(self, brief: CreativeBrief, reward: float) -> None:
+        """Learn from one impression: ``brief`` as shown, ``reward`` in [0, 1] (discounting the
+        evidence before, ``POSTERIOR_DISCOUNT``), and remember what it showed."""
         r = float(np.clip(reward, 0.0, 1.0))
-        skipped = feedback is not None and feedback.skip_time_s is not None and feedback.skip_time_s <= HOOK_WINDOW_S
-        dims = HOOK_SKIP_DIMS if (skipped and HOOK_SKIP_CREDIT_ONLY) else DIMENSIONS
-        for d in dims:
-            value = getattr(brief, d)
-            if value not in self.posterior[d]:
-                continue
-            for v, ab in self.posterior[d].items():  # forget a little everywhere in the dimension
-                ab[0] = PRIOR_ALPHA + POSTERIOR_DISCOUNT * (ab[0] - PRIOR_ALPHA)
-                ab[1] = PRIOR_BETA + POSTERIOR_DISCOUNT * (ab[1] - PRIOR_BETA)
-            self.posterior[d][value][0] += r
-            self.posterior[d][value][1] += 1.0 - r
+        x = self.features_of(brief)
+        self.gram = POSTERIOR_DISCOUNT * self.gram + np.outer(x, x)
+        self.xr = POSTERIOR_DISCOUNT * self.xr + r * x
         self.recent = (self.recent + [{d: getattr(brief, d) for d in DIMENSIONS}])[-RECENT_KEPT:]
-        self.updates += 1
 
     def mean(self, dimension: str, value: str) -> float:
-        """Posterior mean reward of one value."""
-        a, b = self.posterior[dimension][value]
-        return a / (a + b)
+        """Posterior mean effect of one value on the reward."""
+        return float(self.posterior()[0][self.index[(dimension, value)]])
 
     # --- state -------------------------------------------------------------
 
     def to_state(self) -> dict:
+        """JSON-native state (graph state, checkpoints); ``CreativePolicy(..., state=...)``
+        restores it."""
         return {
             "kind": self.kind,
             "seed": self.seed,
             "arms": {d: list(v) for d, v in self.arms.items()},
-            "posterior": {d: {v: list(ab) for v, ab in post.items()} for d, post in self.posterior.items()},
-            "first": self.first.model_dump(mode="json") if self.first else None,
+            "prior_mean": [float(m) for m in self.prior_mean],
+            "gram": self.gram.tolist(),
+            "xr": self.xr.tolist(),
             "recent": [dict(r) for r in self.recent],
-            "updates": self.updates,
+            "first": self.first.model_dump(mode="json") if self.first else None,
         }
 
     def _load(self, state: dict) -> None:
         if state.get("kind", self.kind) != self.kind:
             raise ValueError(f"state is for a {state['kind']!r} policy, not {self.kind!r}")
-        for d, post in state.get("posterior", {}).items():
-            for v, ab in post.items():
-                if d in self.posterior and v in self.posterior[d]:
-                    self.posterior[d][v] = [float(ab[0]), float(ab[1])]
+        n = len(self.features)
+        if "prior_mean" in state:
+            if len(state["prior_mean"]) != n:
+                raise ValueError("policy state does not match the arms")
+            self.prior_mean = [float(m) for m in state["prior_mean"]]
+            self.gram = np.array(state["gram"], dtype=float).reshape(n, n)
+            self.xr = np.array(state["xr"], dtype=float).reshape(n)
+        self.recent = [dict(r) for r in state.get("recent", [])]
         if state.get("first"):
             self.first = CreativeBrief.model_validate(state["first"])
-        self.recent = [dict(r) for r in state.get("recent", [])]
-        self.updates = int(state.get("updates", 0))
 
     @classmethod
     def from_state(cls, state: dict) -> CreativePolicy:
