@@ -30,6 +30,7 @@ from agents.editor.parser import COMMAND_KINDS, EditRequest, parse_command
 from agents.reflector import STAGE_COST
 from graphs.director import build_director
 from graphs.pcg import build_graph as build_creative_graph
+from graphs.runner import is_finished
 from graphs.state import CreativeInput, CreativeOutput, CreativeState, PCIInput, dump, plan_of, product_of
 from nextads.schemas import RevisionDirective
 
@@ -207,7 +208,7 @@ def drive_review(graph: Any, config: dict[str, Any], inputs: dict[str, Any] | No
     while True:
         payload = pending_review(graph, config)
         if payload is None:
-            if graph.get_state(config).next:  # stopped mid-step (killed): carry on from the checkpoint
+            if not is_finished(graph.get_state(config)):  # killed mid-step: carry on from the checkpoint
                 _stream(graph, None, config, on_update)
                 continue
             return graph.get_state(config).values, "finished"

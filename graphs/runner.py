@@ -54,6 +54,14 @@ def describe_update(namespace: tuple[str, ...], node: str, update: Any) -> str |
     return f"{path:<28}{'' if secs is None else f'{secs:6.2f}s'}{extra}"
 
 
+def is_finished(snapshot: Any) -> bool:
+    """Has this thread run to the end? ``next`` alone is not enough: a run killed while a
+    node's thread was finishing leaves that task's result as a pending write with ``next``
+    empty (the step was never committed); such a thread still has work, and resuming it
+    applies the saved result and goes on."""
+    return not snapshot.next and not snapshot.tasks
+
+
 def run_creative(
     *,
     graph_builder: Callable[..., Any],
@@ -76,7 +84,7 @@ def run_creative(
         graph = graph_builder(checkpointer=saver, store=store)
         snapshot = graph.get_state(config)
         resumed = bool(snapshot.values)
-        if resumed and not snapshot.next:
+        if resumed and is_finished(snapshot):
             return snapshot.values, True  # finished earlier: nothing to redo
         if not resumed and inputs is None:
             raise KeyError(thread_id)

@@ -46,7 +46,7 @@ def cmd_bench_run(args: argparse.Namespace) -> int:
     _positive(args.workers, "--workers")
     _positive(args.max_rounds, "--max-rounds", minimum=0)
     data_dir = _data_dir(args.data)
-    from evals.bench import data  # the builders read the real files (engineer B's module)
+    from evals.bench import data  # the builders read the real files
 
     components = resolve_components(args.preset, judge=args.judge)
     apply_components(components)  # workers inherit the choice through the environment
@@ -61,7 +61,12 @@ def cmd_bench_run(args: argparse.Namespace) -> int:
         pairs = data.build_pcg_bench(data_dir, cache_dir=cache, limit=args.limit)
     print(f"nextads bench {args.task}: {len(pairs)} pairs → {out} (preset {components.preset}, "
           f"judge {components.judge}, {config.workers} workers)", file=sys.stderr)
-    summary = run_bench(pairs, out, config, progress=sys.stderr.isatty())
+    try:
+        summary = run_bench(pairs, out, config, progress=sys.stderr.isatty())
+    except KeyboardInterrupt:
+        print(f"\ninterrupted: finished pairs are kept in {out}/results.jsonl; run the same command again "
+              "to go on (finished pairs are skipped)", file=sys.stderr)
+        return 130
     print(f"ran {len(summary.ran)}, skipped {len(summary.skipped)} (already done), failed {len(summary.failed)} "
           f"in {summary.seconds:.0f} s", file=sys.stderr)
     report = write_report(out)

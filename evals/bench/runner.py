@@ -37,6 +37,7 @@ import math
 import multiprocessing
 import os
 import re
+import signal
 import time
 import traceback
 from collections.abc import Callable, Iterator, Sequence
@@ -390,6 +391,9 @@ def _use_worker_settings(state_dir: Path, x264_preset: str) -> None:
 def _worker_init(slots: Any, out_dir: str, x264_preset: str) -> None:
     """Process-pool initializer: claim a free worker slot; its state folder is this process's
     for the process's whole life."""
+    # Ctrl-C is the parent's to handle: it stops the workers (see _run_pool); a worker that
+    # raised KeyboardInterrupt itself could leave the pool's shutdown waiting forever.
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
     slot = slots.get()
     _use_worker_settings(Path(out_dir) / STATE_DIR / f"worker-{slot}", x264_preset)
     # Tracing without a key only makes a worker hang at exit (as in nextads/cli.py).
@@ -463,26 +467,39 @@ def _run_pool(todo: Sequence[Any], out_dir: Path, config: BenchConfig, judge_fac
     slots = ctx.Queue()
     for k in range(workers):
         slots.put(k)
-    with ProcessPoolExecutor(max_workers=workers, mp_context=ctx, initializer=_worker_init,
-                             initargs=(slots, str(out_dir), config.x264_preset)) as pool:
-        pending: dict[Future, Any] = {pool.submit(run_pair, p, out_dir, config, judge_factory): p for p in todo}
-        try:
-            while pending:
-                done, _ = wait(pending, return_when=FIRST_COMPLETED)
-                for fut in done:
-                    pair = pending.pop(fut)
-                    try:
-                        finished(fut.result())
-                    except Exception as exc:  # noqa: BLE001 - a dead worker: record the pair, go on
-                        finished({"pair_id": pair.pair_id, "task": pair.task, "user_id": pair.user.user_id,
-                                  "product_id": pair.product.product_id, "preset": config.preset,
-                                  "generic": config.generic, "outcome": "error",
-                                  "error": f"worker failed: {type(exc).__name__}: {exc}", "verdict": {},
-                                  "judge": {}, "paths": {}, "seconds": 0.0})
-        except BaseException:
-            for fut in pending:  # Ctrl-C: drop what has not started; finished lines are kept
-                fut.cancel()
-            raise
+    pool = ProcessPoolExecutor(max_workers=workers, mp_context=ctx, initializer=_worker_init,
+                               initargs=(slots, str(out_dir), config.x264_preset))
+    pending: dict[Future, Any] = {pool.submit(run_pair, p, out_dir, config, judge_factory): p for p in todo}
+    try:
+        while pending:
+            done, _ = wait(pending, return_when=FIRST_COMPLETED)
+            for fut in done:
+                pair = pending.pop(fut)
+                try:
+                    finished(fut.result())
+                except Exception as exc:  # noqa: BLE001 - a dead worker: record the pair, go on
+                    finished({"pair_id": pair.pair_id, "task": pair.task, "user_id": pair.user.user_id,
+                              "product_id": pair.product.product_id, "preset": config.preset,
+                              "generic": config.generic, "outcome": "error",
+                              "error": f"worker failed: {type(exc).__name__}: {exc}", "verdict": {},
+                              "judge": {}, "paths": {}, "seconds": 0.0})
+    except BaseException:
+        # Ctrl-C (or any failure here): stop the workers now instead of waiting for their
+        # pairs. Finished lines are kept; a pair stopped mid-way resumes from its checkpoint
+        # or is redone on the next run. (A plain `with` would wait for the running pairs, and
+        # after an interrupt the executor's shutdown could hang.)
+        _stop_pool(pool)
+        raise
+    pool.shutdown(wait=True)
+
+
+def _stop_pool(pool: ProcessPoolExecutor) -> None:
+    processes = list((getattr(pool, "_processes", None) or {}).values())
+    for proc in processes:
+        proc.terminate()
+    pool.shutdown(wait=False, cancel_futures=True)
+    for proc in processes:
+        proc.join(timeout=10)
 
 
 @contextmanager
