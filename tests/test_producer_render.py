@@ -303,3 +303,26 @@ def test_still_scene_repeats_its_settled_frame(assets, tmp_path):
 def _with_label(r, frame):
     r.label.blend_onto(frame, *r.label_xy)
     return frame
+
+
+def test_end_card_logo_gets_a_plate_only_when_it_would_not_read():
+    # A dark one-colour wordmark on a dark end-card background would vanish (found on
+    # PCG-Bench: placeholder wordmarks on the energetic template); a legible one is left alone.
+    import numpy as np
+    from PIL import Image, ImageDraw
+
+    from tools.compositor.scene import _back_if_illegible
+
+    def wordmark(ink):
+        im = Image.new("RGBA", (120, 40), (0, 0, 0, 0))
+        ImageDraw.Draw(im).rectangle((10, 10, 110, 30), fill=(*ink, 255))
+        return im
+
+    dark_bg = Image.new("RGBA", (200, 100), (12, 14, 12, 255))
+    _back_if_illegible(dark_bg, wordmark((30, 70, 50)), (40, 30))
+    under = np.asarray(dark_bg.convert("L"))[30:70, 40:160]
+    assert under.mean() > 150  # a light plate behind the dark logo
+
+    untouched = Image.new("RGBA", (200, 100), (12, 14, 12, 255))
+    _back_if_illegible(untouched, wordmark((250, 250, 250)), (40, 30))
+    assert np.asarray(untouched.convert("L")).max() < 20  # a white logo on black reads: no plate

@@ -18,7 +18,7 @@ from dataclasses import dataclass, field, replace
 from functools import lru_cache
 
 import numpy as np
-from PIL import Image
+from PIL import Image, ImageDraw
 
 from nextads.schemas import Scene, SceneBinding
 from tools.compositor import motion
@@ -27,12 +27,12 @@ from tools.compositor.layers import (
     Overlay, ScaledOverlays, backdrop_photo, background, card, contain, glow, load_rgba, sticker,
 )
 from tools.compositor.layout import Layout, layout_for
-from tools.compositor.palette import Palette, mix, resolve_palette, text_on
+from tools.compositor.palette import Palette, luminance, mix, resolve_palette, text_on
 from tools.compositor.templates import Template, get_template
 from tools.media.text_render import TextStyle, render_pill, render_text, scaled
 
 # Bump when the renderer's output changes for the same inputs: invalidates cached segments.
-RENDERER_VERSION = "compositor-3"
+RENDERER_VERSION = "compositor-4"
 LABEL_TEXT = "AI Created"
 LABEL_SIZE = 24  # px at 720 wide
 LOGO_HEIGHT_SHARE = 1.0  # of the badge row
@@ -45,6 +45,12 @@ CUE_INSET_HEIGHT = 0.6  # ... and at most this share of the product box's height
 INSET_BORDER = 0.012  # light border around insets, fraction of the frame width
 SIDE_HERO_FILL = 0.94  # landscape: the hero fills this share of the left column
 GLOW_SPREAD = (1.6, 1.35)  # the light pool behind the hero, relative to the hero's size
+END_LOGO_WIDTH = 0.42  # end-card logo (its visible part), fraction of the safe width ...
+END_LOGO_HEIGHT = 0.12  # ... and of the safe height
+# A logo whose ink contrasts less than this (WCAG ratio) with the background under it gets a
+# plate behind it: a dark wordmark on a dark template must still read on the end card.
+LOGO_MIN_CONTRAST = 3.0
+LOGO_PLATE_PAD = 0.18  # plate padding, fraction of the logo's height
 END_PRODUCT_WIDTH = 0.8  # end-card product, fraction of the safe width ...
 END_PRODUCT_HEIGHT = 0.34  # ... and of the safe height
 DEFAULT_CTA = "Learn more"
@@ -362,7 +368,10 @@ class SceneRenderer:
         if self.spec.logo is not None:
             logo = load_rgba(self.spec.logo.path)
         if logo is not None:
-            blocks.append(contain(logo, round(width * 0.42), round((sy1 - sy0) * 0.16)))
+            # Sized by its visible part (logo files often carry wide transparent margins).
+            logo = contain(logo.crop(logo.getchannel("A").getbbox() or (0, 0, *logo.size)),
+                           round(width * END_LOGO_WIDTH), round((sy1 - sy0) * END_LOGO_HEIGHT))
+            blocks.append(logo)
         products = self._images(("product", "collage"))
         if products:
             shadow = round(self.spec.size[0] * self.tpl.card_shadow)
@@ -383,7 +392,10 @@ class SceneRenderer:
         y = sy0 + max(0, (sy1 - sy0 - total) // 2)
         cx = (sx0 + sx1) // 2
         for b in blocks:
-            plate.alpha_composite(b, (cx - b.width // 2 + self.offset[0], y + self.offset[1]))
+            xy = (cx - b.width // 2 + self.offset[0], y + self.offset[1])
+            if b is logo:
+                _back_if_illegible(plate, logo, xy)
+            plate.alpha_composite(b, xy)
             y += b.height + gap
         self.cta_button = button
         self.cta_xy = (cx, y + button.shape[0] // 2)  # centre: the button pulses around it
@@ -511,6 +523,32 @@ class SceneRenderer:
 
 
 @lru_cache(maxsize=8)
+def _contrast(a: float, b: float) -> float:
+    """WCAG contrast ratio of two relative luminances."""
+    return (max(a, b) + 0.05) / (min(a, b) + 0.05)
+
+
+def _back_if_illegible(plate: Image.Image, logo: Image.Image, xy: tuple[int, int]) -> None:
+    """Draw a rounded light or dark plate under ``logo`` at ``xy`` when its ink does not stand
+    out from the background there (the plate colour is whichever contrasts with the ink)."""
+    alpha = np.asarray(logo.getchannel("A"), dtype=np.float32) / 255.0
+    if alpha.sum() < 1:
+        return
+    ink_rgb = np.asarray(logo.convert("RGB"), dtype=np.float32)
+    ink = tuple(int(v) for v in (ink_rgb * alpha[..., None]).sum(axis=(0, 1)) / alpha.sum())
+    x, y = xy
+    under = plate.crop((x, y, x + logo.width, y + logo.height)).convert("RGB")
+    bg = tuple(int(v) for v in np.asarray(under, dtype=np.float32).reshape(-1, 3).mean(axis=0))
+    if _contrast(luminance(ink), luminance(bg)) >= LOGO_MIN_CONTRAST:
+        return
+    fill = (250, 250, 250) if luminance(ink) < 0.4 else (24, 24, 28)
+    pad = max(2, round(logo.height * LOGO_PLATE_PAD))
+    back = Image.new("RGBA", (logo.width + 2 * pad, logo.height + 2 * pad), (0, 0, 0, 0))
+    ImageDraw.Draw(back).rounded_rectangle((0, 0, back.width - 1, back.height - 1), radius=pad,
+                                           fill=(*fill, 235))
+    plate.alpha_composite(back, (max(0, x - pad), max(0, y - pad)))
+
+
 def label_overlay(text: str, size: int) -> Overlay:
     """The label pill as an overlay: identical in every scene of a creative, so rendered
     once (overlays are only ever read)."""
