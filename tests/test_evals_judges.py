@@ -251,3 +251,22 @@ def test_judged_from_folder_reads_a_run_folder(creatives, tmp_path):
     (tmp_path / "creative.mp4").write_bytes(open(item.video_path, "rb").read())
     loaded = judged_from_folder(tmp_path, pair_id="p", user=item.user, product=item.product)
     assert loaded.task == "pcg" and loaded.verdict is None and loaded.plan == item.plan
+
+
+def test_measured_look_is_kept_beside_the_video_for_other_processes(tmp_path, monkeypatch):
+    # The bench's workers measure each creative's look when judging; the report (another
+    # process) must reuse it for diversity instead of decoding every creative again.
+    from evals.judges import proxy
+    from verifier_fixtures import pink_noise, write_video
+
+    video = write_video(tmp_path / "ad.mp4", [pink_noise(64, 48, seed=k) for k in range(12)], (48, 64))
+    first = proxy.ProxyJudge.look(str(video))
+    assert proxy._look_file(video.resolve()).exists()
+    proxy._LOOKS.clear()  # a fresh process: nothing in memory
+    monkeypatch.setattr(proxy, "measure_look", lambda *a, **k: (_ for _ in ()).throw(AssertionError("measured again")))
+    assert proxy.ProxyJudge.look(str(video)) == first
+    # A new version of the video is measured again, not served a stale look.
+    proxy._LOOKS.clear()
+    write_video(video, [pink_noise(64, 48, seed=100 + k) for k in range(15)], (48, 64))
+    with pytest.raises(AssertionError, match="measured again"):
+        proxy.ProxyJudge.look(str(video))

@@ -22,14 +22,15 @@ from __future__ import annotations
 from nextads.schemas import Creative, CreativePlan, Finding, Product, UserData, Verdict
 from nextads.settings import get_settings
 from tools.compliance import check_compliance
-from tools.media.probe import VideoInfo, probe
+from tools.compliance.checks import LABEL_MAX_SIDE
+from tools.media.probe import VideoInfo, decoded_once, probe
 from tools.quality import measure_clips
 
 from agents import llm_dispatch
 from agents.verifier import llm as verifier_llm
 from agents.verifier.decision import make_verdict
 from agents.verifier.integration import check_integration
-from agents.verifier.utility import evaluate_utility, scene_spans
+from agents.verifier.utility import PALETTE_MAX_SIDE, VISIBILITY_MAX_SIDE, evaluate_utility, scene_spans
 
 __all__ = ["verify"]
 
@@ -59,14 +60,18 @@ def verify(plan: CreativePlan, creative: Creative, product: Product, user: UserD
         findings = [unreadable, *_compliance_findings(plan, creative, product, user, None)]
         return make_verdict(findings, {}, generic=generic)
     spans = scene_spans(plan, creative)
-    clips = measure_clips(creative.video_path, spans, info=info)
-    report = evaluate_utility(plan, creative, product, info=info, clips=clips)
-    if plan.task == "pci" and creative.integrated is not None:
-        integration_findings, integration_scores = check_integration(plan, creative, product)
-        report.findings += integration_findings
-        report.scores.update(integration_scores)
-    findings = report.findings + _compliance_findings(plan, creative, product, user, creative.video_path)
-    judged, fallbacks = _judged_checks(plan, creative, product, spans, info)
+    # Every check below samples this one short video (clips, scene and end-card frames,
+    # palette, label): decode it once per size instead of once per sample.
+    sizes = (get_settings().quality_max_side, VISIBILITY_MAX_SIDE, PALETTE_MAX_SIDE, LABEL_MAX_SIDE)
+    with decoded_once(creative.video_path, info, sizes):
+        clips = measure_clips(creative.video_path, spans, info=info)
+        report = evaluate_utility(plan, creative, product, info=info, clips=clips)
+        if plan.task == "pci" and creative.integrated is not None:
+            integration_findings, integration_scores = check_integration(plan, creative, product)
+            report.findings += integration_findings
+            report.scores.update(integration_scores)
+        findings = report.findings + _compliance_findings(plan, creative, product, user, creative.video_path)
+        judged, fallbacks = _judged_checks(plan, creative, product, spans, info)
     if judged is None:
         return make_verdict(findings, report.scores, generic=generic).model_copy(update={"fallbacks": fallbacks})
     scores = verifier_llm.merge_scores(report.scores, judged.scores, get_settings().verifier_judged_weight)

@@ -34,6 +34,8 @@ from __future__ import annotations
 
 import hashlib
 import itertools
+import json
+import os
 import tempfile
 import threading
 from collections import OrderedDict
@@ -174,6 +176,38 @@ def measure_look(video_path: str, n_frames: int = LOOK_FRAMES) -> Look:
     return Look(VisualPreferences.model_validate({**agg, "elements": []}) if agg else VisualPreferences(), len(paths))
 
 
+LOOK_FILE_VERSION = 1
+
+
+def _look_file(video: Path) -> Path:
+    return video.with_name(f".{video.name}.look-v{LOOK_FILE_VERSION}.json")
+
+
+def _stored_look(video: Path, st: os.stat_result) -> Look:
+    """``measure_look`` of ``video``, read from / written to its look file when that file is
+    for this version of the video (same size and mtime); a read-only folder just measures."""
+    stamp = {"size": st.st_size, "mtime_ns": st.st_mtime_ns, "frames_asked": LOOK_FRAMES}
+    path = _look_file(video)
+    try:
+        saved = json.loads(path.read_text(encoding="utf-8"))
+        if {k: saved.get(k) for k in stamp} == stamp:
+            return Look(VisualPreferences.model_validate(saved["visual"]), int(saved["frames"]))
+    except (OSError, ValueError, KeyError, TypeError):
+        pass
+    look = measure_look(str(video))
+    record = {**stamp, "visual": look.visual.model_dump(mode="json"), "frames": look.frames}
+    tmp = None
+    try:
+        fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=path.name, suffix=".tmp")
+        with os.fdopen(fd, "w", encoding="utf-8") as fh:
+            json.dump(record, fh)
+        os.replace(tmp, path)
+    except OSError:
+        if tmp is not None:
+            Path(tmp).unlink(missing_ok=True)
+    return look
+
+
 def ad_pacing(plan: CreativePlan) -> str:
     """The pacing the ad's shot length reads as (nearest of PACING_SHOT_S)."""
     shot = float(np.mean([s.duration_s for s in plan.storyboard.scenes]))
@@ -219,10 +253,12 @@ class ProxyJudge:
 
     @staticmethod
     def look(video_path: str) -> Look:
-        """The measured look of a video, cached per file version."""
+        """The measured look of a video, cached per file version: in memory, and in a small
+        file beside the video, so the report (diversity) reuses what the benchmark's worker
+        processes measured instead of decoding every creative again."""
         p = Path(video_path).resolve()
         st = p.stat()
-        return _cached(_LOOKS, f"{p}:{st.st_mtime_ns}:{st.st_size}", lambda: measure_look(str(p)), LOOK_CACHE_MAX)
+        return _cached(_LOOKS, f"{p}:{st.st_mtime_ns}:{st.st_size}", lambda: _stored_look(p, st), LOOK_CACHE_MAX)
 
     # -- criteria -------------------------------------------------------------------------
 

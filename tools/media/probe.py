@@ -13,13 +13,23 @@ Public API::
     scaled_size(width, height, max_side) -> (w, h)
 
 Frames are ``uint8`` RGB arrays of shape (h, w, 3).
+
+``decoded_once(path, info, sizes)`` is for a caller that samples one short video many times
+(the Verifier: ~2 s clips, scene frames, end-card frames, palette frames): inside the block,
+``iter_frames`` and ``read_frame`` of that file at those sizes are served from one decode per
+size held in memory, instead of one ffmpeg process per call, each decoding from the previous
+keyframe. Frame choice follows what ffmpeg returns for the same call (tests compare both).
+A video too large for ``FRAME_CACHE_BYTES`` is streamed as before.
 """
 
 from __future__ import annotations
 
+import math
 import re
 import subprocess
-from collections.abc import Iterator
+import threading
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -36,6 +46,9 @@ _META_LINE_RE = re.compile(r"^(\s*)([^:]+?)\s*:\s?(.*)$")
 
 # Timeout for one ffmpeg call that only reads headers or one frame.
 _PROBE_TIMEOUT_S = 60
+# Most memory one decoded_once block may hold (all its sizes together).
+FRAME_CACHE_BYTES = 512 * 2**20
+_EPS = 1e-6
 
 
 @dataclass(frozen=True)
@@ -185,6 +198,10 @@ def iter_frames(
     """
     p = _check_path(path)
     info = info or probe(p, count_frames=False)
+    cached = _cached_frames(p, max_side)
+    if cached is not None and (not fps or fps <= cached.fps):  # (upsampling is left to ffmpeg)
+        yield from cached.window(start_s, end_s, fps)
+        return
     w, h = scaled_size(info.width, info.height, max_side)
     frame_bytes = w * h * 3
     proc = subprocess.Popen(
@@ -212,6 +229,9 @@ def read_frame(path: str | Path, t_s: float, max_side: int | None = None,
     info = info or probe(p, count_frames=False)
     last = max(info.duration_s - 1.0 / max(info.fps, 1.0), 0.0)
     t = min(max(t_s, 0.0), last)
+    cached = _cached_frames(p, max_side)
+    if cached is not None:
+        return cached.at(t).copy()
     w, h = scaled_size(info.width, info.height, max_side)
     proc = subprocess.run(
         _decode_args(p, (w, h), fps=None, start_s=t, end_s=None, max_frames=1),
@@ -220,3 +240,87 @@ def read_frame(path: str | Path, t_s: float, max_side: int | None = None,
     if len(proc.stdout) < w * h * 3:
         raise ValueError(f"could not read a frame at {t_s:.3f}s from {p}")
     return np.frombuffer(proc.stdout[: w * h * 3], dtype=np.uint8).reshape(h, w, 3).copy()
+
+
+# ---------------------------------------------------------------------------
+# One decode per size for a block of many reads (decoded_once)
+# ---------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class _Decoded:
+    """Every frame of one video at one size; frame k is shown from k / fps."""
+
+    frames: np.ndarray  # (n, h, w, 3) uint8
+    fps: float
+
+    def _index(self, t: float) -> int:
+        # ffmpeg's input seek keeps the first frame whose timestamp is at or after t.
+        return min(max(math.ceil(t * self.fps - _EPS), 0), len(self.frames) - 1)
+
+    def at(self, t: float) -> np.ndarray:
+        return self.frames[self._index(t)]
+
+    def window(self, start_s: float | None, end_s: float | None, fps: float | None) -> Iterator[np.ndarray]:
+        """The frames ``iter_frames`` would give for this window, as ffmpeg picks them.
+
+        Input frame k sits at p = k / fps_native - start within the window and goes to output
+        tick round(p * rate) (halves up), where rate is ``fps`` or the native rate; a tick
+        shows the last frame sent to it and an empty tick repeats its neighbour. With the fps
+        filter the last tick, which the input ends inside, is not emitted (ffmpeg drops it).
+        """
+        n = len(self.frames)
+        start = max(start_s or 0.0, 0.0)
+        length = math.inf if end_s is None else end_s - start
+        k0 = math.ceil(start * self.fps - _EPS) if start > 0 else 0
+        ks = [k for k in range(k0, n) if k / self.fps - start < length - _EPS]
+        if not ks:
+            return
+        rate = fps or self.fps
+        ticks: dict[int, int] = {}
+        for k in ks:
+            ticks[math.floor((k / self.fps - start) * rate + 0.5 + _EPS)] = k
+        last = max(ticks)
+        if fps and last > min(ticks):
+            last -= 1
+        shown = ticks.get(min(ticks))
+        for t in range(0, last + 1):
+            if t / rate >= length - _EPS:  # -t limits the output timeline too
+                break
+            shown = ticks.get(t, shown)
+            yield self.frames[shown]
+
+
+_DECODED: dict[tuple[str, int | None], _Decoded] = {}
+_DECODED_LOCK = threading.Lock()
+
+
+def _cached_frames(path: str, max_side: int | None) -> _Decoded | None:
+    with _DECODED_LOCK:
+        return _DECODED.get((str(Path(path).resolve()), max_side))
+
+
+@contextmanager
+def decoded_once(path: str | Path, info: VideoInfo, sizes: Sequence[int | None]) -> Iterator[None]:
+    """Serve ``iter_frames`` / ``read_frame`` of ``path`` at ``sizes`` from memory inside the
+    block (see the module docstring); sizes that would not fit ``FRAME_CACHE_BYTES`` stream."""
+    key_path = str(Path(path).resolve())
+    budget, added = FRAME_CACHE_BYTES, []
+    try:
+        for max_side in dict.fromkeys(sizes):
+            w, h = scaled_size(info.width, info.height, max_side)
+            need = int(max(info.frames, info.duration_s * info.fps) * 1.05 + 2) * w * h * 3
+            if need > budget or (key_path, max_side) in _DECODED:
+                continue
+            frames = list(iter_frames(path, max_side=max_side, info=info))
+            if not frames:
+                continue
+            budget -= need
+            with _DECODED_LOCK:
+                _DECODED[(key_path, max_side)] = _Decoded(np.stack(frames), float(info.fps))
+            added.append((key_path, max_side))
+        yield
+    finally:
+        with _DECODED_LOCK:
+            for key in added:
+                _DECODED.pop(key, None)
