@@ -35,6 +35,10 @@ class Settings(BaseSettings):
     x264_preset: str = "medium"
     x264_crf: int = 20
     narration: bool = True  # piper voice when installed
+    # Compute threads per process for ffmpeg, the piper voice (onnxruntime) and OpenCV;
+    # 0 = each library's default (all cores). Parallel bench workers set cores / workers:
+    # every library spreading over all cores in every worker only adds contention.
+    threads: int = Field(0, ge=0)
 
     # Verifier thresholds (see agents/verifier/decision.py for how they combine).
     accept_utility: float = Field(0.6, ge=0.0, le=1.0)

@@ -102,6 +102,30 @@ def test_soundtrack_places_narration_at_scene_start(tmp_path):
     assert np.array_equal(st.samples, again.samples)
 
 
+
+def test_fitted_clip_speeds_a_long_line_up_to_fit_its_slot_speaking_it_at_most_twice(monkeypatch):
+    if audio.narration_unavailable("en"):
+        pytest.skip("piper voice not installed")
+    calls = []
+    real = audio.synthesize
+
+    def counted(text, length_scale=1.0):
+        calls.append(length_scale)
+        return real(text, length_scale)
+
+    monkeypatch.setattr(audio, "synthesize", counted)
+    line = "Airbnb connects travelers with hosts in over two hundred countries."
+    speech, sr = real(line)
+    natural = len(speech) / sr
+    slot = natural * 0.85  # too long by 15 %: sped up, not cut
+    clip = audio.fitted_clip(line, slot)
+    assert 1 <= len(calls) <= 2 and audio.MIN_LENGTH_SCALE <= calls[-1] < 1.0
+    assert len(clip) <= slot * audio.SAMPLE_RATE + 1
+    final, final_sr = real(line, calls[-1])
+    assert len(final) / final_sr <= slot  # the line is said whole, not cut at the end of its slot
+    calls.clear()
+    audio.fitted_clip("Hot tea.", 2.0)
+    assert calls == [1.0]  # a short line: spoken once, at its natural pace
 def test_soundtrack_disabled_narration_warns():
     st = audio.build_soundtrack([audio.Cue("Hello", 0, 2.0)], 2.0, narrate=False)
     assert st.narration == "silent" and st.warnings == ["narration: silent (narration disabled in settings)"]
@@ -240,3 +264,28 @@ def test_scaled_overlays_match_per_frame_resizing():
         sizes.at(factor).blend_onto(frame_b, 3, 4, 0.7)
         assert np.array_equal(frame_a, frame_b)
     assert sizes.at(1.06) is sizes.at(1.0601)  # same pixel size: resized once
+
+
+def test_threads_setting_limits_ffmpeg_and_the_bench_shares_the_cores(tmp_path, monkeypatch):
+    from nextads.settings import get_settings
+    from evals.bench.runner import worker_threads
+    from tools.media.encode import x264_args
+    from tools.media.probe import _decode_args, iter_frames
+
+    monkeypatch.setenv("NEXTADS_THREADS", "1")
+    get_settings.cache_clear()
+    try:
+        assert x264_args()[-2:] == ["-threads", "1"]
+        args = _decode_args("in.mp4", (32, 16), fps=None, start_s=None, end_s=None)
+        assert args[args.index("-i") - 2: args.index("-i")] == ["-threads", "1"]  # the decoder's
+        with FrameEncoder(tmp_path / "one.mp4", (32, 16), 8) as enc:
+            for k in range(4):
+                enc.write(np.full((16, 32, 3), 60 * k, np.uint8))
+        assert len(list(iter_frames(tmp_path / "one.mp4"))) == 4
+        monkeypatch.setenv("NEXTADS_THREADS", "0")
+        get_settings.cache_clear()
+        assert "-threads" not in x264_args()  # 0: ffmpeg's own choice
+    finally:
+        get_settings.cache_clear()
+    monkeypatch.setattr("os.cpu_count", lambda: 8)
+    assert (worker_threads(2), worker_threads(3), worker_threads(16)) == (4, 2, 1)

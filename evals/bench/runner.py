@@ -367,8 +367,8 @@ def worker_environment(state_dir: Path, x264_preset: str) -> Iterator[None]:
     preset; restore them afterwards (the inline runner shares its process with the caller)."""
     from nextads.settings import get_settings
 
-    saved = {k: os.environ.get(k) for k in ("NEXTADS_STATE_DIR", "NEXTADS_X264_PRESET")}
-    _use_worker_settings(state_dir, x264_preset)
+    saved = {k: os.environ.get(k) for k in ("NEXTADS_STATE_DIR", "NEXTADS_X264_PRESET", "NEXTADS_THREADS")}
+    _use_worker_settings(state_dir, x264_preset, threads=0)
     try:
         yield
     finally:
@@ -380,22 +380,32 @@ def worker_environment(state_dir: Path, x264_preset: str) -> Iterator[None]:
         get_settings.cache_clear()
 
 
-def _use_worker_settings(state_dir: Path, x264_preset: str) -> None:
-    """This process's settings: one worker's state folder and the bench encoder preset."""
+def _use_worker_settings(state_dir: Path, x264_preset: str, threads: int) -> None:
+    """This process's settings: one worker's state folder, the bench encoder preset and its
+    share of the cores (`threads`; 0 = all)."""
     from nextads.settings import get_settings
 
-    os.environ.update({"NEXTADS_STATE_DIR": str(state_dir), "NEXTADS_X264_PRESET": x264_preset})
+    os.environ.update({"NEXTADS_STATE_DIR": str(state_dir), "NEXTADS_X264_PRESET": x264_preset,
+                       "NEXTADS_THREADS": str(threads)})
     get_settings.cache_clear()
 
 
-def _worker_init(slots: Any, out_dir: str, x264_preset: str) -> None:
+def worker_threads(workers: int) -> int:
+    """Each of `workers` parallel workers' share of the cores (at least one)."""
+    return max(1, (os.cpu_count() or 1) // max(1, workers))
+
+
+def _worker_init(slots: Any, out_dir: str, x264_preset: str, threads: int) -> None:
     """Process-pool initializer: claim a free worker slot; its state folder is this process's
     for the process's whole life."""
     # Ctrl-C is the parent's to handle: it stops the workers (see _run_pool); a worker that
     # raised KeyboardInterrupt itself could leave the pool's shutdown waiting forever.
     signal.signal(signal.SIGINT, signal.SIG_IGN)
     slot = slots.get()
-    _use_worker_settings(Path(out_dir) / STATE_DIR / f"worker-{slot}", x264_preset)
+    _use_worker_settings(Path(out_dir) / STATE_DIR / f"worker-{slot}", x264_preset, threads)
+    import cv2  # OpenCV's pool is process-wide: size it once here
+
+    cv2.setNumThreads(threads)
     # Tracing without a key only makes a worker hang at exit (as in nextads/cli.py).
     if not (os.environ.get("LANGSMITH_API_KEY") or os.environ.get("LANGCHAIN_API_KEY")):
         os.environ["LANGSMITH_TRACING"] = os.environ["LANGCHAIN_TRACING_V2"] = "false"
@@ -468,7 +478,7 @@ def _run_pool(todo: Sequence[Any], out_dir: Path, config: BenchConfig, judge_fac
     for k in range(workers):
         slots.put(k)
     pool = ProcessPoolExecutor(max_workers=workers, mp_context=ctx, initializer=_worker_init,
-                               initargs=(slots, str(out_dir), config.x264_preset))
+                               initargs=(slots, str(out_dir), config.x264_preset, worker_threads(workers)))
     pending: dict[Future, Any] = {pool.submit(run_pair, p, out_dir, config, judge_factory): p for p in todo}
     try:
         while pending:

@@ -30,6 +30,7 @@ import cv2
 import numpy as np
 
 from nextads.settings import get_settings
+from tools.media.probe import ffmpeg_threads
 
 # Converted frames buffered between the composer and the encoder thread, by size (bounded:
 # memory stays flat). Deep enough that the encoder still has work while the composer
@@ -53,7 +54,7 @@ def x264_args(preset: str | None = None, crf: int | None = None) -> list[str]:
     """Encoder parameters shared by every segment so segments concatenate with `-c copy`."""
     s = get_settings()
     return ["-c:v", "libx264", "-preset", preset or s.x264_preset, "-crf", str(crf if crf is not None else s.x264_crf),
-            "-pix_fmt", "yuv420p", "-profile:v", "high", "-movflags", "+faststart"]
+            "-pix_fmt", "yuv420p", "-profile:v", "high", "-movflags", "+faststart", *ffmpeg_threads()]
 
 
 class EncodeError(RuntimeError):

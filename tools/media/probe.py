@@ -74,6 +74,15 @@ def _ffmpeg() -> str:
     return imageio_ffmpeg.get_ffmpeg_exe()
 
 
+def ffmpeg_threads() -> list[str]:
+    """ffmpeg's `-threads` option (before `-i`: decoder, after: encoder) from the `threads`
+    setting; empty (ffmpeg's own choice) when it is 0."""
+    from nextads.settings import get_settings
+
+    n = get_settings().threads
+    return ["-threads", str(n)] if n else []
+
+
 def _check_path(path: str | Path) -> str:
     p = Path(path)
     if not p.is_file():
@@ -173,7 +182,7 @@ def _decode_args(
     args = [_ffmpeg(), "-hide_banner", "-nostdin", "-loglevel", "error"]
     if start_s:
         args += ["-ss", f"{start_s:.4f}"]  # input seek: fast, and exact when transcoding
-    args += ["-i", path]
+    args += [*ffmpeg_threads(), "-i", path]
     if end_s is not None:
         args += ["-t", f"{max(end_s - (start_s or 0.0), 0.0):.4f}"]
     filters = []
