@@ -20,7 +20,7 @@ from typing import Any, TypeVar
 
 from pydantic import ValidationError
 
-from agents.director import grounding, matching, profile, storyboard
+from agents.director import grounding, host, integration, matching, profile, storyboard
 from agents.director import llm as director_llm
 from nextads.providers.chat import make_chat_model, parse_spec
 from nextads.schemas import (
@@ -117,3 +117,17 @@ def ground_assets(board: Storyboard, product: Product, user_profile: UserProfile
     return run_step("ground_assets", director_llm.ground_assets, grounding.ground_assets, board, product,
                     user_profile, context, work_dir, **director_llm.pci_kwargs(host, integration))
 
+
+
+def summarize_host(video_path: str | Path, *, title: str = "", work_dir: Path | None = None
+                   ) -> tuple[HostSummary, Fallbacks]:
+    """PCI: the measured host summary; with a model, its topic and content as a VLM sees them."""
+    return run_step("summarize_host", director_llm.summarize_host, host.summarize_host, video_path, title=title,
+                    work_dir=work_dir)
+
+
+def decide_integration(host_summary: HostSummary, user_profile: UserProfile, product: Product, *, work_dir: Path,
+                       exclude_points: Sequence[float] = ()) -> tuple[IntegrationDecision, Fallbacks]:
+    """PCI: the integration point; with a model, chosen by it among the admissible candidates."""
+    return run_step("decide_integration", director_llm.decide_integration, integration.decide_integration,
+                    host_summary, user_profile, product, work_dir=work_dir, exclude_points=exclude_points)

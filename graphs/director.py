@@ -18,8 +18,6 @@ from typing import Any, Literal
 from langgraph.graph import END, START, StateGraph
 
 from agents import llm_dispatch
-from agents.director import host as host_analysis
-from agents.director import integration as integration_planner
 from agents.director.generic import generic_profile
 from graphs.state import (
     DirectorInput,
@@ -68,9 +66,10 @@ def conform_context(context: ServingContext, host: HostSummary) -> ServingContex
 @timed
 def summarize_host(state: DirectorState) -> dict[str, Any]:
     """PCI: topic, style, shots, energy over time and burned-in text of the host video."""
-    summary = host_analysis.summarize_host(state["host_video"], title=state.get("host_title", ""),
-                                           work_dir=Path(state["work_dir"]) / "host")
-    return {"host": dump(summary), "context": dump(conform_context(context_of(state), summary))}
+    summary, fallbacks = llm_dispatch.summarize_host(state["host_video"], title=state.get("host_title", ""),
+                                                     work_dir=Path(state["work_dir"]) / "host")
+    return {"host": dump(summary), "context": dump(conform_context(context_of(state), summary)),
+            "fallbacks": fallbacks}
 
 
 @timed
@@ -80,10 +79,10 @@ def decide_integration(state: DirectorState) -> dict[str, Any]:
     host = host_of(state)
     assert host is not None, "summarize_host runs first"
     points = [float(p) for p in state.get("exclusions", {}).get("points", [])]
-    decision = integration_planner.decide_integration(
+    decision, fallbacks = llm_dispatch.decide_integration(
         host, UserProfile.model_validate(state["profile"]), product_of(state),
         work_dir=Path(state["work_dir"]) / "integration", exclude_points=points)
-    return {"integration": dump(decision)}
+    return {"integration": dump(decision), "fallbacks": fallbacks}
 
 
 def _pci_kwargs(state: DirectorState) -> dict[str, Any]:

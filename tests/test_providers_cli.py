@@ -19,7 +19,11 @@ from providers_fixtures import RECORDED
 JUDGED = {"personalization": 0.9, "product_alignment": 0.9, "context_alignment": 0.9,
           "findings": [{"check": c, "passed": True, "message": "ok"}
                        for c in ("personalization", "product_identity", "brand_elements", "safety", "privacy")]}
-REPLIES = {**RECORDED, "JudgedReview": JUDGED, "AttributionProposal": {"directives": []}}
+REPLIES = {**RECORDED, "JudgedReview": JUDGED, "AttributionProposal": {"directives": []},
+           "HostProposal": {"topic": "a morning hike", "keywords": ["hike", "mountains"],
+                            "content": "A hiker walks a misty trail at dawn."},
+           "IntegrationProposal": {"candidate": 0, "story_pause": "the walk slows", "bridge": "camp talk",
+                                   "emotional_fit": "calm"}}
 
 SMALL = {"duration_s": 9, "resolution": [144, 256], "fps": 8}
 MODEL = "Qwen/Qwen3-VL-8B-Instruct"
@@ -163,3 +167,29 @@ def test_whole_pcg_loop_with_an_openai_compatible_server(server, env, tmp_path, 
     blocks = [b for m in judge["messages"] if isinstance(m["content"], list) for b in m["content"]]
     assert sum(b["type"] == "image_url" for b in blocks) >= 2
     assert not record["fallbacks"]
+
+
+def test_whole_pci_loop_with_an_openai_compatible_server(server, env, tmp_path, capsys):
+    """PCI adds two VLM-backed Director steps (summarize_host, decide_integration): both talk to
+    the server with frames of the host, and the integrated video is verified and written."""
+    from host_fixtures import make_host_video
+
+    host = make_host_video(tmp_path / "host.mp4", size=(320, 180), fps=12,
+                           shots=((2.0, "calm"), (1.5, "busy"), (2.0, "calm"), (2.0, "calm"), (2.0, "calm")))
+    out = tmp_path / "pci"
+    code = main(["pci", "--user", "demo:maya", "--product", "demo:summitra-tent", "--host-video", str(host),
+                 "--llm", f"openai-compatible:{MODEL}@{server}", "--max-rounds", "1", "--out", str(out)])
+    assert code == 0, capsys.readouterr().err
+    names = [r["tools"][0]["function"]["name"] for r in ChatCompletions.requests]
+    assert names[:6] == ["ProfileProposal", "HostProposal", "IntegrationProposal", "MatchProposal",
+                         "StoryboardProposal", "GroundingProposal"]
+    for name in ("HostProposal", "IntegrationProposal"):
+        req = next(r for r in ChatCompletions.requests if r["tools"][0]["function"]["name"] == name)
+        images = [b for b in req["messages"][-1]["content"] if b["type"] == "image_url"]
+        assert len(images) >= 2 and all(b["image_url"]["url"].startswith("data:image/jpeg;base64,") for b in images)
+    plan = json.loads((out / "plan.json").read_text())
+    assert plan["host"]["source"] == "llm" and plan["host"]["topic"] == "a morning hike"
+    assert plan["integration"]["source"] == "llm" and "chosen by the model" in plan["integration"]["rationale"]
+    record = json.loads((out / "run.json").read_text())
+    assert record["finalized"] and not record["fallbacks"]
+    assert (out / "integrated.mp4").stat().st_size > 0

@@ -324,7 +324,9 @@ class CreativePolicy:
     def _thompson(self, allowed: dict[str, list[str]], rng: np.random.Generator) -> dict[str, str | None]:
         mean, cov = self.posterior()
         draw = np.linalg.cholesky(cov) @ rng.standard_normal(len(mean))
-        theta = mean + EXPLORATION_SCALE * draw
+        # Rounded so that values the data cannot tell apart tie exactly, whatever rounding noise
+        # the platform's BLAS leaves in the posterior (a tie goes to the first value).
+        theta = np.round(mean + EXPLORATION_SCALE * draw, 12)
         sampled = {d: {v: float(theta[self.index[(d, v)]]) for v in values} for d, values in allowed.items()}
         dims = [d for d in DIMENSIONS if sampled[d]]
         best: dict[str, str | None] = {}

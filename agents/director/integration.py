@@ -66,6 +66,7 @@ class _Option:
     ruled_out: list[str] = field(default_factory=list)
     notes: list[str] = field(default_factory=list)
     checked_clean: bool = False
+    preferred: bool = False  # the LLM step chose it
 
     @property
     def score(self) -> float:
@@ -164,7 +165,8 @@ def _theme_scores(host: HostSummary, options: list[_Option], profile: UserProfil
 # --------------------------------------------------------------------------- frame checks
 
 
-def _info(host: HostSummary) -> VideoInfo:
+def video_info(host: HostSummary) -> VideoInfo:
+    """The host's probe facts, from its summary (no second probe)."""
     return VideoInfo(path=host.video_path, width=host.width, height=host.height, fps=host.fps,
                      duration_s=host.duration_s, frames=host.frames, has_audio=host.has_audio)
 
@@ -276,7 +278,8 @@ def _loser_reasons(o: _Option, winner: _Option) -> list[str]:
         if o.theme + 1e-6 < winner.theme:
             reasons.append(f"weaker thematic fit ({o.theme:.2f} vs {winner.theme:.2f})")
         if not reasons:
-            reasons.append(f"lower score ({o.score:.2f} vs {winner.score:.2f})")
+            reasons.append("the model preferred the chosen point" if winner.preferred and o.score >= winner.score
+                           else f"lower score ({o.score:.2f} vs {winner.score:.2f})")
     return reasons
 
 
@@ -307,10 +310,10 @@ def _rationale(w: _Option, admissible: list[_Option], lost: list[list[str]], fal
     return f"{head}. {len(lost)} other candidate{'s' if len(lost) != 1 else ''} lost: {summary}."
 
 
-def decide_integration(host: HostSummary, profile: UserProfile, product: Product, *, work_dir: Path,
-                       exclude_points: Sequence[float] = ()) -> IntegrationDecision:
-    """Director step: the integration point, every candidate scored, the start frame written."""
-    info = _info(host)
+def scored_options(host: HostSummary, profile: UserProfile, product: Product,
+                   exclude_points: Sequence[float] = ()) -> list[_Option]:
+    """Every candidate with its start frame, energy, subtitle flag, theme and the reasons that
+    rule it out (cheap: no frame is read)."""
     options = propose(host)
     for o in options:
         o.frame_index = cut_frame(o.time_s, host.fps, host.frames) - 1
@@ -318,7 +321,33 @@ def decide_integration(host: HostSummary, profile: UserProfile, product: Product
         o.ruled_out = rule_out(host, o.time_s, exclude_points)
         o.subtitle = subtitle_at(host, o.time_s)
     _theme_scores(host, options, profile, product)
-    admissible = sorted((o for o in options if not o.ruled_out), key=lambda o: (-o.score, o.time_s))
+    return options
+
+
+def ranked_admissible(options: Sequence[_Option]) -> list[_Option]:
+    """The admissible candidates, best-scored first (the order the frame checks walk)."""
+    return sorted((o for o in options if not o.ruled_out), key=lambda o: (-o.score, o.time_s))
+
+
+def decide_integration(host: HostSummary, profile: UserProfile, product: Product, *, work_dir: Path,
+                       exclude_points: Sequence[float] = (), preferred_s: float | None = None,
+                       preference: str = "") -> IntegrationDecision:
+    """Director step: the integration point, every candidate scored, the start frame written.
+
+    ``preferred_s`` (the LLM step's choice among the admissible candidates) is checked first;
+    the same frame checks apply to it, so a preferred point showing a subtitle still yields to
+    the next clean one. ``preference`` is the chooser's reason, kept in the winner's reasons.
+    """
+    info = video_info(host)
+    options = scored_options(host, profile, product, exclude_points)
+    admissible = ranked_admissible(options)
+    if preferred_s is not None:
+        chosen = [o for o in admissible if abs(o.time_s - preferred_s) < SAME_POINT_S / 2]
+        if chosen:
+            chosen[0].preferred = True
+            if preference:
+                chosen[0].notes.append(preference)
+            admissible = chosen[:1] + [o for o in admissible if o is not chosen[0]]
     fallback = None
     winner = _check_frames(host, admissible, info, exclude_points) if admissible else None
     if winner is None and admissible:

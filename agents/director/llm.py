@@ -15,7 +15,14 @@ offline steps guarantee:
   PCI (host + integration): the offline storyboard's ``enforce_integration`` frame rules
   (opening from ``host:start``, return to it, no CTA), whatever the model wrote;
 - ground_assets: the offline grounding binds licensed assets and builds the collage; the
-  VLM only ranks the user's visual cues after looking at them.
+  VLM only ranks the user's visual cues after looking at them;
+- summarize_host (PCI): the offline analysis measures shots, energy, the climax, burned-in
+  text and palette; the VLM, looking at frames sampled over the first 30 s, names the topic,
+  keywords and describes the content (the measurements are never the model's);
+- decide_integration (PCI): the offline rules rule out edges, the climax, high-energy seconds
+  and sampled subtitles; the VLM chooses among the admissible candidates by the paper's three
+  criteria (story pause, bridge to the product, emotional fit), looking at each start frame;
+  the offline OCR check of the chosen frame still applies.
 
 When the model gives up (``structured_call`` returns a fallback marker) these functions raise
 ``StepFallback``; ``agents.llm_dispatch`` then runs the offline step and records the marker.
@@ -33,6 +40,8 @@ from langchain_core.messages import HumanMessage, SystemMessage
 from pydantic import BaseModel, Field
 
 from agents.director import grounding as offline_grounding
+from agents.director import host as offline_host
+from agents.director import integration as offline_integration
 from agents.director.matching import _brand_central, _competitors, _interest_text, lead_with_brief_facet, product_facets
 from agents.director.profile import recent_items, sensitive_categories
 from agents.director.storyboard import (
@@ -60,7 +69,7 @@ from agents.director.storyboard import (
     verified_numbers,
 )
 from agents.prompts import director as prompts
-from nextads.providers.chat import HISTORY_CLOSE, HISTORY_OPEN, image_block
+from nextads.providers.chat import HISTORY_CLOSE, HISTORY_OPEN, image_block, picture_block
 from nextads.providers.structured import structured_call
 from nextads.schemas import (
     CameraMotion,
@@ -86,12 +95,18 @@ from nextads.schemas import (
     VisualPreferences,
 )
 from nextads.settings import get_settings
+from tools.media.probe import read_frame
 
 SOURCE = "llm"
 MAX_INTERESTS = 5
 MAX_ITEM_CHARS = 400  # history text per item sent to the model
 TIME_QUANTUM_S = 0.1  # scene lengths are multiples of 0.1 s, like the offline storyboard
 MAX_GROUNDING_CUES = 6  # cue images shown to the VLM
+HOST_LOOK_S = 30.0  # the paper samples the host over its first 30 s
+MAX_TOPIC_WORDS = 6
+MAX_HOST_KEYWORDS = 8
+MAX_CONTENT_WORDS = 60
+MAX_INTEGRATION_CHOICES = 6  # admissible candidates (and start frames) shown to the VLM
 _HEX = re.compile(r"^#[0-9a-fA-F]{6}$")
 _TIERS = ("strong", "medium", "weak")
 
@@ -217,6 +232,19 @@ def _product_brief(product: Product, exclude: Sequence[str] = ()) -> dict[str, A
     return {"name": product.name, "brand": product.brand, "category": product.category, "slogan": product.slogan,
             "intro": product.intro, "selling_points": [p for p in product.selling_points if p.lower() not in out],
             "facts": {k: v for k, v in product.facts.items() if k.lower() not in out}}
+
+
+class HostProposal(BaseModel):
+    topic: str = Field(description="what the host video is about, at most 6 words")
+    keywords: list[str] = Field(default_factory=list, description="up to 8 subject/setting/activity words")
+    content: str = Field(description="one or two sentences: what happens, how it looks and feels")
+
+
+class IntegrationProposal(BaseModel):
+    candidate: int = Field(description="index of the chosen candidate in the list")
+    story_pause: str = Field(description="why the story can pause here")
+    bridge: str = Field(description="how this moment leads to the product")
+    emotional_fit: str = Field(description="how the mood here suits the product and viewer")
 
 
 # -- step 1: model_user --------------------------------------------------------------
@@ -560,5 +588,72 @@ def ground_assets(storyboard: Storyboard, product: Product, profile: UserProfile
     return base.model_copy(update={"cues": ordered, "source": SOURCE})
 
 
-__all__ = ["StepFallback", "ground_assets", "match_product", "model_user", "write_storyboard",
-           "ProfileProposal", "MatchProposal", "StoryboardProposal", "GroundingProposal"]
+# -- PCI: summarize_host and decide_integration ----------------------------------------
+
+
+def _frames_at(host: HostSummary, times: Sequence[float]) -> list[dict[str, Any]]:
+    """Image blocks of the host at ``times`` (seconds)."""
+    info = offline_integration.video_info(host)
+    side = get_settings().llm_image_side
+    return [picture_block(read_frame(host.video_path, t, max_side=side, info=info), side) for t in times]
+
+
+def summarize_host(video_path: str | Path, *, title: str = "", work_dir: Path | None = None,
+                   model: Any) -> HostSummary:
+    """The offline summary's measurements, with the topic, keywords and content described by a
+    VLM that sees frames sampled over the host's first 30 s."""
+    base = offline_host.summarize_host(video_path, title=title, work_dir=work_dir)
+    n = max(1, min(get_settings().llm_max_images, MAX_INTEGRATION_CHOICES))
+    span = min(base.duration_s, HOST_LOOK_S)
+    times = [round(span * (k + 0.5) / n, 2) for k in range(n)]
+    prompt = prompts.SUMMARIZE_HOST.format(
+        times=times, duration_s=base.duration_s, shots=len(base.shots), pacing=base.pacing,
+        audio_character=base.audio_character or "unknown", warmth=base.warmth, palette=base.palette or "unknown",
+        title=title or "none", ocr_text="\n".join(base.ocr_text) or "none",
+    )
+    proposal: HostProposal = _ask(model, HostProposal, prompt, _frames_at(base, times), "summarize_host")
+    topic = truncate_words(proposal.topic.strip(), MAX_TOPIC_WORDS)
+    if not topic:
+        raise ValueError("the model named no topic for the host video")
+    words = list(dict.fromkeys(k.strip() for k in proposal.keywords if k.strip()))[:MAX_HOST_KEYWORDS]
+    content = truncate_words(proposal.content.strip(), MAX_CONTENT_WORDS) or base.content
+    return base.model_copy(update={"topic": topic, "keywords": words or base.keywords, "content": content,
+                                   "source": SOURCE})
+
+
+def _candidate_line(k: int, o: Any, host: HostSummary) -> str:
+    text = " / ".join(r.text for r in host.text_at(o.time_s) if r.kind != "overlay") or "none"
+    return f"{k}: {o.time_s:.2f} s, {o.kind.replace('_', ' ')}, energy {o.energy:.2f}, text: {text}"
+
+
+def decide_integration(host: HostSummary, profile: UserProfile, product: Product, *, work_dir: Path,
+                       exclude_points: Sequence[float] = (), model: Any) -> IntegrationDecision:
+    """The VLM chooses among the admissible candidates; the offline decision path then checks
+    the chosen start frame (OCR) and writes it, with every other candidate's reasons."""
+    options = offline_integration.ranked_admissible(
+        offline_integration.scored_options(host, profile, product, exclude_points))[:MAX_INTEGRATION_CHOICES]
+    if len(options) < 2:  # nothing to choose between: the rules decide alone
+        return offline_integration.decide_integration(host, profile, product, work_dir=work_dir,
+                                                      exclude_points=exclude_points)
+    # What the viewer sees just before each cut (a seek, not the exact decode the start frame gets).
+    frames = _frames_at(host, [(o.frame_index + 0.5) / host.fps for o in options])
+    prompt = prompts.DECIDE_INTEGRATION.format(
+        topic=host.topic or "unknown", content=host.content or "not summarised",
+        interests=", ".join(i.topic for i in profile.interests[:3]) or "unknown",
+        product=f"{product.name} ({product.category}): {'; '.join(product.selling_points[:3])}",
+        candidates="\n".join(_candidate_line(k, o, host) for k, o in enumerate(options)),
+    )
+    proposal: IntegrationProposal = _ask(model, IntegrationProposal, prompt, frames, "decide_integration")
+    if not 0 <= proposal.candidate < len(options):
+        raise ValueError(f"the model chose candidate {proposal.candidate}, not one of 0..{len(options) - 1}")
+    why = "; ".join(p.strip() for p in (proposal.story_pause, proposal.bridge, proposal.emotional_fit) if p.strip())
+    decision = offline_integration.decide_integration(
+        host, profile, product, work_dir=work_dir, exclude_points=exclude_points,
+        preferred_s=options[proposal.candidate].time_s, preference=f"chosen by the model: {why}" if why else
+        "chosen by the model")
+    return decision.model_copy(update={"source": SOURCE})
+
+
+__all__ = ["StepFallback", "decide_integration", "ground_assets", "match_product", "model_user", "summarize_host",
+           "write_storyboard", "ProfileProposal", "MatchProposal", "StoryboardProposal", "GroundingProposal",
+           "HostProposal", "IntegrationProposal"]

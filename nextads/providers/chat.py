@@ -136,6 +136,12 @@ def image_block(path: str | Path, max_side: int) -> dict[str, Any]:
     """A chat content block carrying the image at ``path`` as a downscaled JPEG data URI."""
     with Image.open(path) as img:
         rgb = ImageOps.exif_transpose(img).convert("RGB")
+    return picture_block(rgb, max_side)
+
+
+def picture_block(picture: Image.Image | Any, max_side: int) -> dict[str, Any]:
+    """The same block for a picture in memory (a PIL image or an RGB uint8 array, e.g. a video frame)."""
+    rgb = picture.convert("RGB") if isinstance(picture, Image.Image) else Image.fromarray(picture).convert("RGB")
     rgb.thumbnail((max_side, max_side))
     buf = io.BytesIO()
     rgb.save(buf, format="JPEG", quality=JPEG_QUALITY)
