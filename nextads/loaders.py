@@ -25,6 +25,7 @@ from pydantic import BaseModel, ValidationError
 
 from .errors import InputError
 from .schemas import Asset, HistoryItem, Product, ServingContext, UserData
+from .settings import get_settings
 
 DEMO_PREFIX = "demo:"
 # A resolution may differ from its aspect ratio by rounding (1366x768 vs 16:9), not more.
@@ -191,6 +192,10 @@ def _check_user(user: UserData, file: str, base: Path | None) -> UserData:
     _check_locale(user.demographics.locale, file, "demographics.locale")
     if not user.history:
         raise InputError(file, "history", "is empty: a user needs at least one history item")
+    least = get_settings().min_history_items
+    if len(user.history) < least:
+        raise InputError(file, "history", f"has {len(user.history)} items; at least {least} are needed "
+                                          "(NEXTADS_MIN_HISTORY_ITEMS)")
     if not any(_has_text(it) or _has_image(it) for it in user.history):
         raise InputError(file, "history", "has no text and no images at all: nothing to learn a profile from")
     seen: dict[str, int] = {}

@@ -157,6 +157,19 @@ def test_user_empty_history(user_dir):
     _raises(lambda: load_user(f), f, "history", "empty")
 
 
+def test_user_with_fewer_history_items_than_configured(user_dir, monkeypatch):
+    from nextads.settings import get_settings
+
+    monkeypatch.setenv("NEXTADS_MIN_HISTORY_ITEMS", "5")  # the paper's scripts want at least 5 notes
+    get_settings.cache_clear()
+    try:
+        f = _write(user_dir / "user.json", _user_doc())
+        _raises(lambda: load_user(f), f, "history", "has 2 items", "at least 5")
+    finally:
+        monkeypatch.delenv("NEXTADS_MIN_HISTORY_ITEMS")
+        get_settings.cache_clear()
+
+
 def test_user_without_any_text_or_images(user_dir):
     f = _write(user_dir / "user.json", _user_doc(history=[{"id": "a", "title": " "}, {"id": "b", "text": ""}]))
     _raises(lambda: load_user(f), f, "history", "no text and no images")
