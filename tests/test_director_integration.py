@@ -20,12 +20,12 @@ from agents.director.integration import (  # noqa: E402
 from nextads.schemas import Interest, Product, UserProfile  # noqa: E402
 from tools.media import host_analysis as ha  # noqa: E402
 from tools.media.ocr import read_text  # noqa: E402
-from tools.media.probe import iter_frames  # noqa: E402
+from tools.media.probe import iter_frames, probe  # noqa: E402
 
 FPS = 12
 SHOTS = ((2.5, "calm"), (1.5, "busy"), (3.0, "calm"))
 SUBTITLES = ((0.5, 2.0, "Welcome back everyone"), (4.3, 5.2, "Let us begin"))
-MICROLENS = Path("/work/shared/data/microlens")
+MICROLENS = Path(__file__).resolve().parents[2] / "shared" / "data" / "microlens"
 REAL_IDS = ("1002", "10034", "10040")
 
 PROFILE = UserProfile(user_id="u1", interests=[Interest(topic="morning coffee", weight=0.9, tier="strong")])
@@ -105,7 +105,7 @@ def real_hosts(tmp_path_factory):
             for vid in REAL_IDS}
 
 
-@pytest.mark.slow  # ~60 s on 2 cores, OCR of three real hosts: deselect with -m "not slow"
+@pytest.mark.slow  # ~2 min on 2 cores, OCR of three real hosts: deselect with -m "not slow"
 @pytest.mark.parametrize("vid", REAL_IDS)
 def test_real_host_point_avoids_peak_edges_and_subtitles(real_hosts, vid, tmp_path):
     host = real_hosts[vid]
@@ -115,9 +115,17 @@ def test_real_host_point_avoids_peak_edges_and_subtitles(real_hosts, vid, tmp_pa
     peak = int(np.argmax(host.energy))
     assert not peak <= d.point_s < peak + 1
     assert not host.climax_s <= d.point_s < host.climax_s + 1
-    # The frozen start frame must carry no subtitle, whenever some admissible moment is free of them.
-    free = [k + 0.5 for k in range(len(host.energy))
-            if margin <= k + 0.5 <= host.duration_s - margin and not subtitle_at(host, k + 0.5)]
-    if free:
-        lines = read_text(np.asarray(Image.open(d.start_frame_path).convert("RGB")))
-        assert not ha.subtitle_lines(lines, host.text_regions), d.rationale
+    assert not ha.in_climax_guard(d.point_s, host.climax_s)
+    level = ha.high_energy_level(host.energy)
+    assert level is None or host.energy[int(d.point_s)] <= level  # what the Verifier fails, never chosen
+    # The frozen start frame the segment shows carries no subtitle on any of the three hosts
+    # (10034 and 10040 show subtitles in nearly every sampled second; 10040's never pause).
+    lines = read_text(np.asarray(Image.open(d.start_frame_path).convert("RGB")))
+    assert not ha.subtitle_lines(lines, host.text_regions), d.rationale
+    info = probe(host.video_path)
+    before = read_text(ha.read_frame_at_index(host.video_path, d.frame_index, info))
+    after = read_text(ha.read_frame_at_index(host.video_path, d.frame_index + 1, info))
+    shown, resumed = ha.subtitle_lines(before, host.text_regions), ha.subtitle_lines(after, host.text_regions)
+    if shown:  # a host subtitle runs up to the cut: it must end there, not be cut off mid-line
+        assert "painted out" in d.rationale
+        assert [ln.text for ln in shown] != [ln.text for ln in resumed]

@@ -91,6 +91,34 @@ def test_captions_keep_clear_of_host_text(tmp_path):
             assert not (x < box[2] and box[0] < x + cw and y < box[3] and box[1] < y + ch), (spec.scene.index, r.caption_xy)
 
 
+def _overlaps(r, regions, size) -> bool:
+    w, h = size
+    ch, cw = r.caption.shape[:2]
+    x, y = r.caption_xy
+    return any(x < (g.x + g.w) * w and g.x * w < x + cw and y < (g.y + g.h) * h and g.y * h < y + ch
+               for g in regions)
+
+
+@pytest.mark.parametrize("crowded, expect", [
+    # a HUD leaves only a thin strip free: the caption shrinks to fit it
+    ([TextRegion(x=0.0, y=0.0, w=1.0, h=0.52), TextRegion(x=0.0, y=0.78, w=1.0, h=0.22)], "shrunk"),
+    # host text everywhere: no caption at all rather than one over the host's text
+    ([TextRegion(x=0.0, y=0.0, w=1.0, h=1.0, kind="overlay")], "left out"),
+])
+def test_captions_never_cover_host_text_when_it_leaves_no_room(tmp_path, crowded, expect):
+    product, plan, _ = _pci_plan(tmp_path, regions=crowded)
+    warnings: list[str] = []
+    eff = effective_scenes(plan, product, None, None, set())
+    specs = build_specs(plan, product, eff, frame_bounds([s for s, _ in eff], 6.0, FPS), warnings)
+    r = SceneRenderer(specs[1], warnings)
+    assert r.caption is None or not _overlaps(r, crowded, SIZE)
+    assert any(expect in w for w in warnings), warnings
+    if expect == "left out":
+        assert r.caption is None
+    else:
+        assert r.caption is not None
+
+
 def test_pcg_scenes_keep_their_digests(tmp_path):
     """Backdrop and avoid fields only enter a scene's digest when set: PCG caches stay valid."""
     product = make_product(tmp_path / "assets")

@@ -188,28 +188,46 @@ def test_host_audio_resumes_where_it_left_off(clips, spliced):
     # Before the fade-out, the host plays untouched.
     head = slice(SAMPLE_RATE // 10, s_cut - fade)
     assert np.corrcoef(out[head], host[head])[0, 1] > 0.95
-    # The segment's own track plays in the middle, at its level.
-    middle = out[s_cut + SAMPLE_RATE // 10: s_back - SAMPLE_RATE // 10]
-    assert np.sqrt((middle**2).mean()) == pytest.approx(SEGMENT_AMP / np.sqrt(2), rel=0.15)
+    # The segment's own track plays in the middle, brought to the host's loudness (0.3 -> 0.5).
+    middle = out[s_cut + fade + SAMPLE_RATE // 20: s_back - fade - SAMPLE_RATE // 20]
+    assert np.sqrt((middle**2).mean()) == pytest.approx(HOST_AMP / np.sqrt(2), rel=0.15)
+    assert np.corrcoef(middle, segment_audio(SEGMENT_S)[: len(middle)])[0, 1] > 0.9 or \
+        abs(np.fft.rfft(middle).argmax() * SAMPLE_RATE / len(middle) - 500) < 5  # it is the segment's tone
 
 
-def test_soundtrack_is_sample_exact_and_ramped():
-    """The numpy timeline on its own: exact part lengths, fades where planned, silence for no audio."""
+def test_soundtrack_is_sample_exact_and_crossfaded():
+    """The numpy timeline on its own: exact part lengths, crossfades (never a dip to silence)
+    at both joins, the segment at the host's level, silence for no audio."""
     fps, cut, seg, n_host = 30.0, 45, 31, 100
     host = np.full((int(4 * SAMPLE_RATE), 2), 0.5, np.float32)
-    segment = np.full((SAMPLE_RATE, 2), 0.4, np.float32)  # too short: padded with silence
+    segment = np.full((int(0.6 * SAMPLE_RATE), 2), 0.4, np.float32)  # too short: padded with silence
     track = splice_mod.spliced_soundtrack(host, segment, cut=cut, segment_frames=seg, host_frames=n_host,
                                           fps=fps, fade_s=0.3)
     assert len(track) == round((n_host + seg) * SAMPLE_RATE / fps)
     s_cut, s_back = round(cut * SAMPLE_RATE / fps), round((cut + seg) * SAMPLE_RATE / fps)
-    ramp = round(SEGMENT_RAMP_S * SAMPLE_RATE)
-    assert track[s_cut - 1, 0] < 0.01 and track[s_cut - round(0.3 * SAMPLE_RATE) - 1, 0] == pytest.approx(0.5)
-    assert track[s_cut, 0] < 0.01 and track[s_cut + ramp, 0] == pytest.approx(0.4)
-    assert track[s_cut + SAMPLE_RATE + 10, 0] == 0.0  # segment audio ran out: silence, not host
-    assert track[s_back, 0] < 0.01 and track[-1, 0] == pytest.approx(0.5)
+    fade = round(0.3 * SAMPLE_RATE)
+    assert track[: s_cut, 0] == pytest.approx(0.5)  # the host untouched up to the cut
+    # Head crossfade: host continuation out, segment in; equal power never dips below either level.
+    head = track[s_cut: s_cut + fade, 0]
+    assert head.min() >= 0.45 and head[0] == pytest.approx(0.5, abs=0.01)
+    assert track[s_cut + fade + 100, 0] == pytest.approx(0.5)  # the segment, level-matched 0.4 -> 0.5
+    assert track[s_cut + int(0.65 * SAMPLE_RATE), 0] == 0.0  # segment audio ran out: silence, not host
+    # Tail crossfade: the host's lead-in rises to full level exactly at the return.
+    assert track[s_back - 1, 0] == pytest.approx(0.5, abs=0.01) and track[s_back:, 0] == pytest.approx(0.5)
     mute = splice_mod.spliced_soundtrack(None, segment, cut=cut, segment_frames=seg, host_frames=n_host,
                                          fps=fps, fade_s=0.3)
+    ramp = round(SEGMENT_RAMP_S * SAMPLE_RATE)
     assert len(mute) == len(track) and not mute[:s_cut].any() and not mute[s_back:].any()
+    assert mute[s_cut, 0] < 0.01 and mute[s_cut + ramp, 0] == pytest.approx(0.4)  # ramped, unscaled
+
+
+def test_level_gain_is_bounded_and_ignores_silence():
+    loud = np.full((SAMPLE_RATE * 4, 2), 0.4, np.float32)
+    quiet = np.full((SAMPLE_RATE, 2), 0.01, np.float32)
+    assert splice_mod.level_gain(loud, quiet, SAMPLE_RATE) == splice_mod.LEVEL_GAIN_RANGE[1]
+    half = np.concatenate([np.zeros((SAMPLE_RATE, 2), np.float32), np.full((SAMPLE_RATE, 2), 0.2, np.float32)])
+    assert splice_mod.level_gain(loud, half, SAMPLE_RATE) == pytest.approx(2.0, rel=1e-3)  # silence left out
+    assert splice_mod.level_gain(np.zeros_like(loud), half, SAMPLE_RATE) == 1.0
 
 
 def test_host_without_audio(clips, tmp_path):

@@ -31,8 +31,7 @@ from tools.media.probe import VideoInfo, read_frame
 
 EDGE_MARGIN_S = 1.5  # never cut this close to the host's start or end ...
 EDGE_MAX_SHARE = 0.2  # ... but on a short host, at most this share of it on each side
-CLIMAX_GUARD_S = 1.0  # nor within this of the climax second
-PEAK_ENERGY_SHARE = 0.9  # seconds at this share of the host's top energy are high-energy moments
+CLIMAX_GUARD_S = ha.CLIMAX_GUARD_S  # nor within this of the climax second (the Verifier's own rule)
 EXCLUDE_RADIUS_S = 1.0  # a directive's excluded point keeps new points this far away
 SAME_POINT_S = 0.5  # candidates closer than this are one moment (a shot boundary wins)
 MAX_FRAME_CHECKS = 6  # best-scored candidates whose start frame is read by OCR
@@ -67,6 +66,8 @@ class _Option:
     notes: list[str] = field(default_factory=list)
     checked_clean: bool = False
     preferred: bool = False  # the LLM step chose it
+    gap: bool = False  # found in a gap of the frame-by-frame subtitle track
+    line_break: bool = False  # cut where one subtitle line ends and the next begins
 
     @property
     def score(self) -> float:
@@ -97,10 +98,6 @@ def energy_around(host: HostSummary, t_s: float) -> float:
     return float(np.mean([host.energy[k] for k in ks]))
 
 
-def _climax_window(host: HostSummary) -> tuple[float, float]:
-    return host.climax_s - CLIMAX_GUARD_S, host.climax_s + 1.0 + CLIMAX_GUARD_S
-
-
 # --------------------------------------------------------------------------- candidates
 
 
@@ -129,15 +126,15 @@ def rule_out(host: HostSummary, t_s: float, exclude_points: Sequence[float]) -> 
         reasons.append(f"too close to the start (< {margin:g} s)")
     if t_s > host.duration_s - margin:
         reasons.append(f"too close to the end (< {margin:g} s)")
-    lo, hi = _climax_window(host)
     if host.climax_s <= t_s <= host.climax_s + 1.0:
         reasons.append(f"inside the climax ({host.climax_s:g}-{host.climax_s + 1:g} s)")
-    elif lo <= t_s <= hi:
+    elif ha.in_climax_guard(t_s, host.climax_s):
         reasons.append(f"too close to the climax at {host.climax_s:g} s")
-    if host.energy:
+    level = ha.high_energy_level(host.energy)
+    if level is not None:
         k = min(max(math.floor(t_s), 0), len(host.energy) - 1)
-        if host.energy[k] >= PEAK_ENERGY_SHARE * max(host.energy) and host.energy[k] > 0:
-            reasons.append(f"a high-energy moment ({host.energy[k]:.2f})")
+        if host.energy[k] > level:
+            reasons.append(f"a high-energy moment ({host.energy[k]:.2f}, top quarter above {level:.2f})")
     for e in exclude_points:
         if abs(t_s - e) < EXCLUDE_RADIUS_S:
             reasons.append(f"excluded by a directive (within {EXCLUDE_RADIUS_S:g} s of {e:g} s)")
@@ -221,6 +218,54 @@ def _check_frames(host: HostSummary, ranked: list[_Option], info: VideoInfo,
     return None
 
 
+# --------------------------------------------------------------------------- subtitles all the way
+
+
+LINE_BREAK_CHECKS = 4  # line changes confirmed by OCR (two reads each) before one is taken
+NEAR_BOUNDARY_S = 0.2  # a gap or line change this close to a shot boundary counts as on it
+
+
+def _subtitle_break(host: HostSummary, options: list[_Option], exclude_points: Sequence[float],
+                    info: VideoInfo) -> _Option | None:
+    """When 1 fps sampling found no subtitle-free moment: follow the subtitle box frame by frame.
+    A real gap between lines is taken first (confirmed by OCR); in a host whose subtitles run
+    without a gap, the cut goes where one line ends and the next begins, so no line is cut
+    off: the viewer has read the last one, and the next starts when the host resumes."""
+    track = ha.subtitle_track(host.video_path, info, host.text_regions)
+    if track is None:
+        return None
+    found: list[_Option] = []
+    for a, b in track.gaps():
+        found.append(_Option(((a + b) // 2 + 1) / host.fps, "calm", gap=True))
+    found += [_Option(k / host.fps, "calm", line_break=True) for k in track.line_changes()]
+    pool = []
+    for o in found:
+        if rule_out(host, o.time_s, exclude_points):
+            continue
+        o.frame_index = cut_frame(o.time_s, host.fps, host.frames) - 1
+        o.energy = float(np.clip(energy_around(host, o.time_s), 0.0, 1.0))
+        if any(abs(o.time_s - b) <= NEAR_BOUNDARY_S for b in host.shot_boundaries):
+            o.kind = "shot_boundary"
+        pool.append(o)
+    pool.sort(key=lambda o: (not o.gap, o.kind != "shot_boundary", o.energy, o.time_s))
+    for o in [p for p in pool if p.gap][:MAX_FRAME_CHECKS]:
+        if subtitle_in_frame(host, o.frame_index, info) is None:
+            o.checked_clean = True
+            o.notes.append("in a gap between subtitle lines (subtitle box followed frame by frame)")
+            options.append(o)
+            return o
+    for o in [p for p in pool if p.line_break][:LINE_BREAK_CHECKS]:
+        before, after = subtitle_in_frame(host, o.frame_index, info), subtitle_in_frame(host, o.frame_index + 1, info)
+        if before != after:  # OCR agrees a new line starts at the cut (not a shot change behind it)
+            o.subtitle = True
+            o.notes.append(f"subtitles run without a gap: cut where one line ends (“{before or ''}”) and the "
+                           f"next begins at frame {o.frame_index + 1}; the line is painted out of the frozen "
+                           f"start frame")
+            options.append(o)
+            return o
+    return None
+
+
 # --------------------------------------------------------------------------- fallback
 
 
@@ -288,6 +333,8 @@ def _winner_reasons(w: _Option, admissible: list[_Option]) -> list[str]:
     reasons.append("at a shot boundary" if w.kind == "shot_boundary" else "a calm moment")
     if w.checked_clean:
         reasons.append(f"no subtitle on the start frame {w.frame_index} (checked by OCR)")
+    elif w.line_break:
+        reasons.append("no subtitle line is cut off")
     elif w.subtitle:
         reasons.append("subtitle on screen (no subtitle-free candidate found)")
     else:
@@ -355,6 +402,10 @@ def decide_integration(host: HostSummary, profile: UserProfile, product: Product
         if winner is not None:
             admissible.append(winner)
     if winner is None and admissible:
+        winner = _subtitle_break(host, options, exclude_points, info)
+        if winner is not None:
+            admissible.append(winner)
+    if winner is None and admissible:
         # Every checked start frame carries a subtitle: the best-scored one, said plainly.
         winner = max(admissible, key=lambda o: (o.score, -o.time_s))
         fallback = "every admissible candidate shows a subtitle; kept the best-scored one"
@@ -374,6 +425,10 @@ def decide_integration(host: HostSummary, profile: UserProfile, product: Product
         for o in options
     ]
     start = ha.read_frame_at_index(host.video_path, winner.frame_index, info)
+    if winner.line_break:  # the segment holds this frame: no line of the host's may freeze on it
+        near = [r for r in host.text_regions if r.kind == "subtitle"
+                and r.first_s - 1.0 <= winner.time_s <= r.last_s + 1.5]  # the line ending here, the next
+        start = ha.remove_subtitle(start, near or host.text_regions)
     work_dir = Path(work_dir)
     work_dir.mkdir(parents=True, exist_ok=True)
     start_path = work_dir / START_FRAME_NAME.format(index=winner.frame_index)

@@ -31,6 +31,7 @@ import numpy as np
 
 from nextads.providers.embeddings import embed
 from nextads.schemas import Creative, CreativePlan, Evidence, Finding, Product
+from tools.media import host_analysis as ha
 from tools.media.probe import VideoInfo, probe, read_frame
 
 from agents.verifier.utility import _finding, _rescale_similarity
@@ -58,9 +59,8 @@ THEME_MIN = 0.25  # rescaled similarity (see utility.SIM_FLOOR/SIM_CEIL) below w
 OCR_LINES = 12  # burned-in lines used to describe the host (subtitles repeat; a dozen say enough)
 
 # --- disruption ------------------------------------------------------------------------
-CLIMAX_GUARD_S = 1.0  # seconds either side of the climax second that must not be interrupted
-HIGH_ENERGY_QUANTILE = 0.75  # energy above this quantile of the host's seconds = its top quarter
-ENERGY_SPREAD_MIN = 0.05  # a host this flat has no high-energy moment to interrupt
+# The Director's own rule (tools/media/host_analysis), so it never picks a point failed here.
+CLIMAX_GUARD_S = ha.CLIMAX_GUARD_S
 DISRUPTION_EVIDENCE_S = 1.0  # evidence window either side of the point
 
 
@@ -232,9 +232,7 @@ def energy_at(energy: Sequence[float], t_s: float) -> float:
     return float(energy[min(max(int(t_s), 0), len(energy) - 1)])
 
 
-def in_climax_guard(point_s: float, climax_s: float) -> bool:
-    """Is the point within CLIMAX_GUARD_S of the climax second [climax_s, climax_s + 1)?"""
-    return climax_s - CLIMAX_GUARD_S <= point_s <= climax_s + 1.0 + CLIMAX_GUARD_S
+in_climax_guard = ha.in_climax_guard
 
 
 def check_disruption(plan: CreativePlan, creative: Creative) -> Finding:
@@ -246,10 +244,10 @@ def check_disruption(plan: CreativePlan, creative: Creative) -> Finding:
         return _finding(DISRUPTION, True, None, "no host energy profile to judge the point against")
     energy = np.asarray(h.energy, float)
     e = energy_at(h.energy, point)
-    high = float(np.quantile(energy, HIGH_ENERGY_QUANTILE))
-    flat = float(energy.max() - energy.min()) < ENERGY_SPREAD_MIN
+    level = ha.high_energy_level(h.energy)
+    high = level if level is not None else float(energy.max())
     climax = in_climax_guard(point, h.climax_s)
-    loud = not flat and e > high
+    loud = level is not None and e > level
     # Score: the share of host seconds at least as energetic as the point (calmest -> 1).
     score = 0.0 if climax else float(np.mean(energy >= e))
     numbers = (f"point {point:.2f}s: energy {e:.2f}, top quarter above {high:.2f}, "

@@ -32,7 +32,8 @@ from tools.compositor.templates import Template, get_template
 from tools.media.text_render import TextStyle, render_pill, render_text, scaled
 
 # Bump when the renderer's output changes for the same inputs: invalidates cached segments.
-RENDERER_VERSION = "compositor-4"
+RENDERER_VERSION = "compositor-5"  # 5: captions shrink or give way to host text
+CAPTION_SHRINK = (0.75, 0.55)  # caption sizes tried when host text leaves no room
 LABEL_TEXT = "AI Created"
 LABEL_SIZE = 24  # px at 720 wide
 LOGO_HEIGHT_SHARE = 1.0  # of the badge row
@@ -261,20 +262,31 @@ class SceneRenderer:
         if not text.strip():
             return
         x0, y0, x1, y1 = box
-        block = render_text(text, self._caption_style(factor), x1 - x0, self.lang)
-        border = round(self.tpl.caption_border * self.layout.scale)
-        self.caption = sticker(block, border, self.tpl.caption_tilt)
-        ch, cw = self.caption.shape[:2]
-        # Centred in its zone; a block taller than the zone grows upwards over the product's
-        # lower edge rather than into the platform's bottom chrome.
-        self.caption_xy = (x0 + (x1 - x0 - cw) // 2, min(y0 + (y1 - y0 - ch) // 2, y1 - ch))
-        self._keep_caption_clear()
+        # Where host text leaves no room (a game HUD, say), a smaller caption is tried; one that
+        # still would cover host text is left out: the narration carries the line.
+        for f in (factor, *(factor * s for s in CAPTION_SHRINK)):
+            block = render_text(text, self._caption_style(f), x1 - x0, self.lang)
+            border = round(self.tpl.caption_border * self.layout.scale)
+            self.caption = sticker(block, border, self.tpl.caption_tilt)
+            ch, cw = self.caption.shape[:2]
+            # Centred in its zone; a block taller than the zone grows upwards over the product's
+            # lower edge rather than into the platform's bottom chrome.
+            self.caption_xy = (x0 + (x1 - x0 - cw) // 2, min(y0 + (y1 - y0 - ch) // 2, y1 - ch))
+            if self._keep_caption_clear():
+                if f != factor:
+                    self.warnings.append(f"scene {self.spec.scene.index}: caption shrunk to {f / factor:.0%} "
+                                         "to keep clear of the host's text")
+                return
+        self.caption = None
+        self.warnings.append(f"scene {self.spec.scene.index}: caption left out: no position clear of the "
+                             "host's text, even at the smallest size")
 
-    def _keep_caption_clear(self) -> None:
+    def _keep_caption_clear(self) -> bool:
         """Move the caption off the boxes it must avoid (the host's burned-in text): the
-        nearest free position below the badge row, keeping its column when possible."""
+        nearest free position below the badge row, keeping its column when possible.
+        False when no position is clear."""
         if not self.spec.avoid or self.caption is None:
-            return
+            return True
         ch, cw = self.caption.shape[:2]
 
         def hits(x: int, y: int) -> bool:
@@ -282,7 +294,7 @@ class SceneRenderer:
 
         x, y = self.caption_xy
         if not hits(x, y):
-            return
+            return True
         sx0, _, sx1, sy1 = self.layout.safe
         top = self.layout.badge_row[3]
         step = max(1, ch // 4)
@@ -290,8 +302,8 @@ class SceneRenderer:
             for xx in (x, sx0, sx1 - cw, (sx0 + sx1 - cw) // 2):
                 if not hits(xx, yy):
                     self.caption_xy = (xx, yy)
-                    return
-        self.warnings.append(f"scene {self.spec.scene.index}: no caption position clear of the host's text")
+                    return True
+        return False
 
     def _build_logo(self) -> None:
         if self.spec.logo is None:

@@ -361,6 +361,128 @@ def subtitle_lines(lines: Sequence[OcrLine], regions: Sequence[TextRegion]) -> l
 # --------------------------------------------------------------------------- exact frames
 
 
+# --------------------------------------------------------------------------- high energy
+
+
+# One definition serves the Director (which points it may choose) and the Verifier (which
+# points it fails), so the Director never picks a point the Verifier then rejects.
+CLIMAX_GUARD_S = 1.0  # seconds either side of the climax second that must not be interrupted
+HIGH_ENERGY_QUANTILE = 0.75  # energy above this quantile of the host's seconds = its top quarter
+ENERGY_SPREAD_MIN = 0.05  # a host this flat has no high-energy moment to interrupt
+
+
+def high_energy_level(energy: Sequence[float]) -> float | None:
+    """Energy above which a host second is a high-energy moment (None: the host is flat)."""
+    e = np.asarray(energy, float)
+    if e.size == 0 or float(e.max() - e.min()) < ENERGY_SPREAD_MIN:
+        return None
+    return float(np.quantile(e, HIGH_ENERGY_QUANTILE))
+
+
+def in_climax_guard(t_s: float, climax_s: float) -> bool:
+    """Is ``t_s`` within CLIMAX_GUARD_S of the climax second [climax_s, climax_s + 1)?"""
+    return climax_s - CLIMAX_GUARD_S <= t_s <= climax_s + 1.0 + CLIMAX_GUARD_S
+
+
+# --------------------------------------------------------------------------- subtitle lines, frame by frame
+
+
+SUBTITLE_INK_MAX_SIDE = 640  # frames for the subtitle-band track
+INK_BRIGHT = 200  # subtitle glyphs: bright pixels ...
+INK_DARK = 80  # ... next to a dark outline or shadow
+INK_GAP_SHARE = 0.35  # a frame with less ink than this share of a shown line's is a gap
+LINE_CHANGE_SHARE = 0.5  # this share of the ink changing between two frames = a new line
+REMOVE_BRIGHT = 150  # painting a subtitle out: bright pixels in its box are glyph
+
+
+@dataclass
+class SubtitleTrack:
+    """Subtitle glyph pixels in the subtitle box, per host frame."""
+
+    ink: np.ndarray  # [i]: share of the box's pixels that are outlined bright glyph pixels
+    change: np.ndarray  # [i]: share of glyph pixels that differ between frame i-1 and i
+    line_ink: float  # typical ink of a shown line
+
+    def gaps(self) -> list[tuple[int, int]]:
+        """Runs ``[a, b)`` of frames showing no subtitle line."""
+        empty = self.ink < INK_GAP_SHARE * self.line_ink
+        runs, start = [], None
+        for i, e in enumerate(empty):
+            if e and start is None:
+                start = i
+            elif not e and start is not None:
+                runs.append((start, i))
+                start = None
+        if start is not None:
+            runs.append((start, len(empty)))
+        return runs
+
+    def line_changes(self) -> list[int]:
+        """Frames where one line is replaced by the next with no empty frame between."""
+        shown = self.ink >= INK_GAP_SHARE * self.line_ink
+        return [i for i in range(1, len(self.ink))
+                if self.change[i] >= LINE_CHANGE_SHARE and shown[i] and shown[i - 1]]
+
+
+def subtitle_box(regions: Sequence[TextRegion], margin: float = 0.01) -> tuple[float, float, float, float] | None:
+    """The union of the host's subtitle regions, a little enlarged (None without subtitles)."""
+    subs = [r for r in regions if r.kind == "subtitle"]
+    if not subs:
+        return None
+    x0, y0 = min(r.x for r in subs) - margin, min(r.y for r in subs) - margin
+    x1, y1 = max(r.x + r.w for r in subs) + margin, max(r.y + r.h for r in subs) + margin
+    return max(0.0, x0), max(0.0, y0), min(1.0, x1), min(1.0, y1)
+
+
+def glyph_mask(rgb: np.ndarray) -> np.ndarray:
+    """Outlined bright pixels: how burned-in subtitles are drawn (white glyphs, dark edge)."""
+    grey = cv2.cvtColor(rgb, cv2.COLOR_RGB2GRAY)
+    near_dark = cv2.dilate((grey <= INK_DARK).astype(np.uint8), np.ones((3, 3), np.uint8)) > 0
+    return (grey >= INK_BRIGHT) & near_dark
+
+
+def subtitle_track(path: str | Path, info: VideoInfo, regions: Sequence[TextRegion]) -> SubtitleTrack | None:
+    """One decoding pass over the subtitle box (None when the host has no subtitle region)."""
+    box = subtitle_box(regions)
+    if box is None:
+        return None
+    ink, change, prev = [], [], None
+    for frame in iter_frames(path, max_side=SUBTITLE_INK_MAX_SIDE, info=info):
+        h, w = frame.shape[:2]
+        crop = frame[int(box[1] * h): max(int(box[3] * h), int(box[1] * h) + 1),
+                     int(box[0] * w): max(int(box[2] * w), int(box[0] * w) + 1)]
+        mask = glyph_mask(crop)
+        ink.append(float(mask.mean()))
+        if prev is None:
+            change.append(0.0)
+        else:
+            union = int((mask | prev).sum())
+            change.append(float((mask ^ prev).sum()) / union if union else 0.0)
+        prev = mask
+    ink_arr = np.asarray(ink)
+    # A shown line's ink: the median over frames in the seconds OCR saw a subtitle in.
+    seen = sorted({k for r in regions if r.kind == "subtitle" for k in range(int(r.first_s), int(r.last_s) + 1)})
+    idx = [i for i in range(len(ink_arr)) if int(i / info.fps) in seen]
+    line_ink = float(np.median(ink_arr[idx])) if idx else float(np.median(ink_arr)) if ink_arr.size else 0.0
+    return SubtitleTrack(ink=ink_arr, change=np.asarray(change), line_ink=line_ink)
+
+
+def remove_subtitle(rgb: np.ndarray, regions: Sequence[TextRegion]) -> np.ndarray:
+    """The frame with its subtitle glyphs painted out (inpainted from their surroundings)."""
+    box = subtitle_box(regions, margin=0.02)
+    if box is None:
+        return rgb
+    h, w = rgb.shape[:2]
+    x0, y0, x1, y1 = int(box[0] * w), int(box[1] * h), int(box[2] * w), int(box[3] * h)
+    mask = np.zeros((h, w), np.uint8)
+    # Inside the subtitle box every bright pixel is taken as glyph (anti-aliased edges and soft
+    # shadows included, which the outlined-glyph test misses), grown over the outline.
+    grey = cv2.cvtColor(np.ascontiguousarray(rgb[y0:y1, x0:x1]), cv2.COLOR_RGB2GRAY)
+    glyphs = (grey >= REMOVE_BRIGHT).astype(np.uint8)
+    mask[y0:y1, x0:x1] = cv2.dilate(glyphs, np.ones((5, 5), np.uint8), iterations=max(2, round(h / 240)))
+    return cv2.inpaint(np.ascontiguousarray(rgb), mask * 255, 7, cv2.INPAINT_TELEA)
+
+
 def read_frame_at_index(path: str | Path, index: int, info: VideoInfo, *, max_side: int | None = None) -> np.ndarray:
     """Frame number ``index`` (0-based, in decode order) exactly, as RGB.
 

@@ -7,12 +7,16 @@ integrated video is host frames ``[0, c)`` + every segment frame + host frames `
 written by one encoder at the host's fps (frames are streamed, never held as a video).
 
 The soundtrack is built sample-exactly in numpy at ``SAMPLE_RATE`` Hz stereo (the host's
-stereo image survives; a mono segment is duplicated on both channels by ffmpeg):
+stereo image survives; a mono segment is duplicated on both channels by ffmpeg). Each join is
+an equal-power crossfade over ``fade_s``, never a fade through silence:
 
-- host audio up to ``c / F``, fading out over the last ``fade_s`` (raised cosine);
-- the segment's own audio, padded or trimmed to exactly ``segment_frames / F`` and ramped in
-  and out over ``SEGMENT_RAMP_S`` so its first and last samples do not click;
-- host audio from ``c / F`` on (it resumes where it left off), fading back in over ``fade_s``.
+- host audio up to ``c / F`` untouched; over the segment's first ``fade_s`` the host's own
+  continuation (the audio after ``c / F``) fades out under the segment fading in;
+- the segment's own audio, padded or trimmed to exactly ``segment_frames / F``, brought to the
+  host's loudness around the point (RMS, gain within ``LEVEL_GAIN_RANGE``) so the ad neither
+  whispers nor shouts after the host;
+- over the segment's last ``fade_s`` the host's audio leading into ``c / F`` fades in under
+  the segment fading out, so the host resumes at ``c / F`` at full level, where it left off.
 
 Every part's length in samples comes from frame boundaries (``round(k * SR / F)``), so the
 track is exactly ``total_frames / F`` long: no A/V drift however long the host. A host (or
@@ -46,8 +50,11 @@ from tools.media.probe import VideoInfo, iter_frames, probe
 
 SAMPLE_RATE = 48_000  # the AAC/video norm; both tracks are resampled to it by ffmpeg
 CHANNELS = 2
-HOST_FADE_S = 0.3  # host audio fade out before / fade in after the segment: short, not a gap
-SEGMENT_RAMP_S = 0.005  # the segment's own track ramps over 5 ms at its ends: no click at the joins
+HOST_FADE_S = 0.3  # crossfade between host and segment audio at each join
+SEGMENT_RAMP_S = 0.005  # without host audio to cross into, the segment still ramps over 5 ms: no click
+LEVEL_WINDOW_S = 3.0  # host loudness is measured over this much audio on each side of the point
+LEVEL_GAIN_RANGE = (0.25, 8.0)  # the segment's level-matching gain stays within -12..+18 dB
+ACTIVE_RMS = 1e-3  # 10 ms windows quieter than this are silence, left out of a level
 GENERATOR = "NextAds"
 _AUDIO_TIMEOUT_S = 300
 
@@ -99,6 +106,11 @@ def _ramp(n: int) -> np.ndarray:
     return (0.5 - 0.5 * np.cos(np.pi * (np.arange(n) + 0.5) / n)).astype(np.float32)[:, None]
 
 
+def _power_ramp(n: int) -> np.ndarray:
+    """Equal-power gain from 0 to 1 over ``n`` samples: ``_power_ramp² + reversed²`` = 1."""
+    return np.sin(0.5 * np.pi * (np.arange(n) + 0.5) / n).astype(np.float32)[:, None]
+
+
 def fade_in(x: np.ndarray, n: int) -> np.ndarray:
     """Fade the first ``n`` samples of ``x`` in (in place; returns ``x``)."""
     n = min(n, len(x))
@@ -115,24 +127,55 @@ def fade_out(x: np.ndarray, n: int) -> np.ndarray:
     return x
 
 
+def active_rms(x: np.ndarray, sr: int = SAMPLE_RATE) -> float:
+    """RMS over the 10 ms windows that are not silent (0.0 for silence)."""
+    win = max(1, sr // 100)
+    n = len(x) // win * win
+    if n == 0:
+        return 0.0
+    per = np.sqrt(np.mean(np.square(x[:n].reshape(-1, win, x.shape[1] if x.ndim > 1 else 1)), axis=(1, 2)))
+    loud = per[per > ACTIVE_RMS]
+    return float(np.sqrt(np.mean(np.square(loud)))) if loud.size else 0.0
+
+
+def level_gain(host: np.ndarray, segment: np.ndarray, s_cut: int, sr: int = SAMPLE_RATE) -> float:
+    """Gain that brings the segment to the host's loudness around the cut (1.0 if either is silent)."""
+    w = int(LEVEL_WINDOW_S * sr)
+    h, g = active_rms(host[max(0, s_cut - w): s_cut + w], sr), active_rms(segment, sr)
+    if h <= 0.0 or g <= 0.0:
+        return 1.0
+    return float(np.clip(h / g, *LEVEL_GAIN_RANGE))
+
+
 def spliced_soundtrack(host_audio: np.ndarray | None, segment_audio: np.ndarray | None, *, cut: int,
                        segment_frames: int, host_frames: int, fps: float, fade_s: float,
                        sr: int = SAMPLE_RATE) -> np.ndarray:
-    """Host audio faded around the segment's own audio, exactly ``(host + segment frames) / fps`` long.
+    """Host and segment audio crossfaded at both joins, exactly ``(host + segment frames) / fps`` long.
 
     ``None`` for a track means silence. Returns float32 (n, CHANNELS).
     """
     s_cut = sample_at(cut, fps, sr)
     s_back = sample_at(cut + segment_frames, fps, sr)
     s_end = sample_at(host_frames + segment_frames, fps, sr)
-    host = host_audio if host_audio is not None else np.zeros((0, CHANNELS), np.float32)
+    host = fit_length(host_audio if host_audio is not None else np.zeros((0, CHANNELS), np.float32),
+                      s_end - (s_back - s_cut))
     segment = segment_audio if segment_audio is not None else np.zeros((0, CHANNELS), np.float32)
-    fade_n = int(round(fade_s * sr))
-    before = fade_out(fit_length(host[:s_cut], s_cut).copy(), fade_n)
+    before = host[:s_cut].copy()
+    after = host[s_cut:].copy()
     middle = fit_length(segment, s_back - s_cut).copy()
+    middle *= level_gain(host, middle, s_cut, sr)
     ramp_n = int(round(SEGMENT_RAMP_S * sr))
-    fade_out(fade_in(middle, ramp_n), ramp_n)
-    after = fade_in(fit_length(host[s_cut:], s_end - s_back).copy(), fade_n)
+    fade_out(fade_in(middle, ramp_n), ramp_n)  # a click-free edge even where no host crosses in
+    # Crossfades: the host's continuation under the segment's head, its lead-in under the tail.
+    n_fade = int(round(fade_s * sr)) if host_audio is not None else 0  # no host: nothing to cross into
+    n_in = min(n_fade, len(middle) // 2, len(after))
+    if n_in > 0:
+        up = _power_ramp(n_in)
+        middle[:n_in] = middle[:n_in] * up + after[:n_in] * up[::-1]
+    n_out = min(n_fade, len(middle) // 2, len(before))
+    if n_out > 0:
+        up = _power_ramp(n_out)
+        middle[len(middle) - n_out:] = middle[len(middle) - n_out:] * up[::-1] + before[len(before) - n_out:] * up
     return np.concatenate([before, middle, after]).astype(np.float32)
 
 
