@@ -192,9 +192,10 @@ def route_directive(state: CreativeState) -> Literal["director", "produce"]:
 
 
 def build_graph(checkpointer: Any = None, store: Any = None, *, name: str = "pcg",
-                input_schema: type = CreativeInput) -> Any:
-    """Compile the creative loop (PCG; graphs/pci.py compiles the same loop for PCI)."""
-    g = StateGraph(CreativeState, input_schema=input_schema, output_schema=CreativeOutput)
+                input_schema: type = CreativeInput, output_schema: type = CreativeOutput) -> Any:
+    """Compile the creative loop (PCG; graphs/pci.py compiles the same loop for PCI; review
+    embeds it with a wider output, so its run record keeps the rounds)."""
+    g = StateGraph(CreativeState, input_schema=input_schema, output_schema=output_schema)
     g.add_node("director", build_director())
     g.add_node("produce", produce)
     g.add_node("verify", verify)

@@ -62,6 +62,14 @@ class ReviewedPlanInput(CreativeInput, total=False):
     exclusions: dict[str, list[str]]
 
 
+class ReviewedPlanOutput(CreativeOutput, total=False):
+    """What the embedded creative loop hands back: its outputs plus the revision rounds and
+    every verified candidate, for the review's run record (run.json)."""
+
+    round: int
+    candidates: list[dict[str, Any]]
+
+
 class ReviewState(CreativeState, total=False):
     # One entry per message: {"text", "intents", "applied", "messages", "digest"}.
     review_log: Annotated[list[dict[str, Any]], operator.add]
@@ -169,7 +177,8 @@ def build_review_graph(checkpointer: Any = None, store: Any = None) -> Any:
     g = StateGraph(ReviewState, input_schema=ReviewInput, output_schema=ReviewOutput)
     g.add_node("director", build_director())
     g.add_node("review", review)
-    g.add_node("creative", build_creative_graph(name="creative", input_schema=ReviewedPlanInput))
+    g.add_node("creative", build_creative_graph(name="creative", input_schema=ReviewedPlanInput,
+                                                   output_schema=ReviewedPlanOutput))
     g.add_edge(START, "director")
     g.add_edge("director", "review")
     g.add_conditional_edges("review", route_review)

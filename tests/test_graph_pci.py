@@ -131,3 +131,22 @@ def test_pci_on_a_real_microlens_video(env):
     h, s, i = probe(MICROLENS / "10034.mp4"), probe(out / "segment.mp4"), probe(out / "integrated.mp4")
     assert (s.width, s.height) == (h.width, h.height) and i.has_audio
     assert abs(i.duration_s - (h.frames + s.frames) / round(h.fps)) <= 1.5 / round(h.fps)
+    # The viewer sees the segment begin and end on the host's own frame (below the label row).
+    fps = round(h.fps)
+    c = round(point * fps)
+    start = read_frame(MICROLENS / "10034.mp4", (c - 1 + 0.5) / fps, info=h)
+    first = read_frame(out / "integrated.mp4", (c + 0.5) / fps, info=i)
+    last = read_frame(out / "integrated.mp4", (c + s.frames - 1 + 0.5) / fps, info=i)
+    assert _diff(first, start) < 14 and _diff(last, start) < 8
+    # It plays through with sound: no silence at either join, and the ad at the host's loudness.
+    from tools.media.splice import SAMPLE_RATE, active_rms, decode_audio
+
+    track = decode_audio(out / "integrated.mp4")
+    win = SAMPLE_RATE // 100
+    for join in (c / fps, (c + s.frames) / fps):
+        around = track[int((join - 0.5) * SAMPLE_RATE): int((join + 0.5) * SAMPLE_RATE)].mean(axis=1)
+        rms = np.sqrt(np.mean(around[: len(around) // win * win].reshape(-1, win) ** 2, axis=1))
+        assert (rms < 0.003).sum() * win / SAMPLE_RATE < 0.05, join  # under 50 ms of near-silence
+    host_level = active_rms(track[: int(c / fps * SAMPLE_RATE)])
+    ad_level = active_rms(track[int(c / fps * SAMPLE_RATE): int((c + s.frames) / fps * SAMPLE_RATE)])
+    assert 0.5 < ad_level / host_level < 2.0

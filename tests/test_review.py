@@ -366,3 +366,34 @@ def test_pci_edits_keep_the_host_frame_scenes(tmp_path, product):
     assert scenes[0].asset_refs[0] == "host:start" and scenes[-1].asset_refs == ["host:start"]
     assert not scenes[-1].narration and not longer.plan.storyboard.cta
     _timeline_ok(longer.plan)
+
+
+def test_revision_rounds_after_approval_reach_run_json(state_dir, tmp_path, monkeypatch, capsys):
+    """The embedded creative loop hands back its rounds and candidates: a revised first round
+    after `approve` shows in run.json as it does for `nextads pcg`."""
+    import agents.verifier
+    from nextads.schemas import Finding
+
+    real, calls = agents.verifier.verify, []
+
+    def verify(plan, creative, product, user=None):
+        verdict = real(plan, creative, product, user)
+        calls.append(1)
+        if len(calls) == 1:  # the first round is sent back once, whatever the checks found
+            bad = Finding(check="utility.personalization", track="utility", passed=False, severity="minor",
+                          message="the hook does not show the viewer")
+            return verdict.model_copy(update={"decision": "revise", "findings": [*verdict.findings, bad]})
+        return verdict.model_copy(update={"decision": "accept"})
+
+    monkeypatch.setattr(agents.verifier, "verify", verify)
+    context = tmp_path / "context.json"
+    context.write_text(json.dumps(START))
+    out = tmp_path / "out"
+    code, _, err = _review(["--user", "demo:maya", "--product", "demo:summitra-tent", "--context", str(context),
+                            "--thread", "rv-rounds", "--out", str(out), "--max-rounds", "2"], ["approve"],
+                           monkeypatch, capsys)
+    assert code == 0, err
+    record = json.loads((out / "run.json").read_text())
+    assert record["finalized"] and record["rounds"] == 1 == record["provenance"]["rounds"]
+    assert [c["round"] for c in record["candidates"]] == [0, 1]
+    assert record["directives"] and record["directives"][-1]["source"] != "editor"

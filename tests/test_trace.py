@@ -56,9 +56,14 @@ def test_trace_shows_all_four_components_and_every_round(env, monkeypatch, capsy
                  "reflect", "finalize"):
         assert node in tree, node
     assert "round 0" in tree and "round 1" in tree
+    # Every round ran the Producer and the Verifier; the Reflector ran between them.
+    lines = tree.splitlines()
+    top = [line.strip().split()[0] for line in lines if line.strip()]
+    assert top.count("produce") == 2 and top.count("verify") == 2 and top.count("reflect") == 1, tree
+    order = [name for name in top if name in ("produce", "verify", "reflect", "finalize")]
+    assert order == ["produce", "verify", "reflect", "produce", "verify", "finalize"], tree
     assert "→ revise" in tree and "→ write_storyboard" in tree and "→ accept" in tree
     # Children are indented under their parents: the Director's steps under director.
-    lines = tree.splitlines()
     d = next(i for i, line in enumerate(lines) if line.strip().startswith("director"))
     assert lines[d + 1].startswith(" " * (len(lines[d]) - len(lines[d].lstrip()) + 2))
 
