@@ -134,9 +134,11 @@ def test_pci_on_a_real_microlens_video(env):
     # The viewer sees the segment begin and end on the host's own frame (below the label row).
     fps = round(h.fps)
     c = round(point * fps)
-    start = read_frame(MICROLENS / "10034.mp4", (c - 1 + 0.5) / fps, info=h)
-    first = read_frame(out / "integrated.mp4", (c + 0.5) / fps, info=i)
-    last = read_frame(out / "integrated.mp4", (c + s.frames - 1 + 0.5) / fps, info=i)
+    from tools.media.host_analysis import read_frame_at_index  # exact frames: a seek may land one off
+
+    start = read_frame_at_index(MICROLENS / "10034.mp4", c - 1, h)
+    first = read_frame_at_index(out / "integrated.mp4", c, i)
+    last = read_frame_at_index(out / "integrated.mp4", c + s.frames - 1, i)
     assert _diff(first, start) < 14 and _diff(last, start) < 8
     # It plays through with sound: no silence at either join, and the ad at the host's loudness.
     from tools.media.splice import SAMPLE_RATE, active_rms, decode_audio
