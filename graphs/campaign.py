@@ -338,6 +338,12 @@ def serve(state: CampaignState) -> dict[str, Any]:
                   "verdict": outcome["verdict"], "video_path": outcome["video_path"], "source": action}
     elif previous:
         why = "reuse" if action == "reuse" else f"previous creative ({action} not finalized: {outcome.get('reason')})"
+        repeated = sorted(set(stated_claims(CreativePlan.model_validate(previous["plan"])))
+                          & set(CreativeBrief.model_validate(state["brief"]).avoid_claims))
+        if action != "reuse" and repeated:  # the old creative would state again what was just seen
+            return {"skipped": [{"impression": impression, "reason": (
+                f"{action} not finalized ({outcome.get('reason')}); the previous creative would repeat "
+                f"{', '.join(repeated)}")}]}
         served = {**previous, "impression": impression, "source": why}
     else:
         return {"served": None}
@@ -346,9 +352,19 @@ def serve(state: CampaignState) -> dict[str, Any]:
             "grounding": plan["grounding"], "creative": served["creative"]}
 
 
-def route_served(state: CampaignState) -> Literal["observe", "__end__"]:
-    """Nothing verified to show on the first impression ends the campaign."""
-    return "observe" if state.get("served") else END
+def route_served(state: CampaignState) -> Literal["observe", "skip_impression", "__end__"]:
+    """Nothing verified to show on the first impression ends the campaign; later, an impression
+    with nothing to show that keeps the claim rule is left unserved."""
+    served = state.get("served")
+    if served and served.get("impression") == state["impression"]:
+        return "observe"
+    return "skip_impression" if state.get("history") else END
+
+
+def skip_impression(state: CampaignState) -> dict[str, Any]:
+    """No creative this time (the reason is in ``skipped``): the campaign goes on at the next one;
+    the creative served last stays the one a later reuse shows."""
+    return {"impression": state["impression"] + 1}
 
 
 def _viewer(state: CampaignState, plan: CreativePlan) -> tuple[SimulatedUser, dict[str, Any]]:
@@ -438,6 +454,7 @@ def build_campaign_graph(checkpointer: Any = None, store: Any = None, *, name: s
     g.add_node("observe", observe)
     g.add_node("reflect", reflect)
     g.add_node("update_memory", update_memory)
+    g.add_node("skip_impression", skip_impression)
     g.add_edge(START, "choose_strategy")
     g.add_edge("choose_strategy", "decide_intervention")
     g.add_conditional_edges("decide_intervention", route_intervention)
@@ -446,6 +463,7 @@ def build_campaign_graph(checkpointer: Any = None, store: Any = None, *, name: s
     g.add_edge("observe", "reflect")
     g.add_edge("reflect", "update_memory")
     g.add_conditional_edges("update_memory", route_next)
+    g.add_conditional_edges("skip_impression", route_next)
     return g.compile(checkpointer=checkpointer, store=store, name=name)
 
 
@@ -574,6 +592,7 @@ def campaign_summary(values: dict[str, Any], baselines: dict[str, list[float]] |
         "stages": [r["stage"] for r in history],
         "interventions": [r["intervention"]["action"] for r in history],
         "baselines": baselines or {},
+        "skipped": values.get("skipped", []),
         "policy_state": values.get("policy_state"),
     }
 

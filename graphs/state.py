@@ -89,6 +89,9 @@ class CampaignState(CampaignInput, total=False):
     impression: int  # the impression being made (1-based)
     policy_state: dict[str, Any]  # CreativePolicy.to_state()
     history: Annotated[list[dict[str, Any]], operator.add]  # one record per finished impression
+    # Impressions left unserved: {"impression", "reason"} (no verified creative that would not
+    # repeat the claims just seen).
+    skipped: Annotated[list[dict[str, Any]], operator.add]
     brief: dict[str, Any]  # CreativeBrief of this impression
     intervention: dict[str, Any]  # {"action", "cost", "reason"}
     # The creative loop's input and output (the subgraph node reads and writes these keys).

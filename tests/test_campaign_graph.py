@@ -174,3 +174,33 @@ def test_cli_campaign_writes_impressions_summary_and_plot(tmp_path, monkeypatch,
     assert all(len(v) == 2 for v in summary["baselines"].values())
     assert Image.open(out / "engagement.png").size == (720, 420)
     assert "campaign.json" in capsys.readouterr().out
+
+
+def test_a_failed_regeneration_never_serves_the_claims_just_seen_again(pair):
+    """When the regenerated creative is not finalized, the one served before is shown again
+    only if it would not restate a claim the viewer just saw; otherwise the impression is
+    left unserved (recorded with its reason) and the campaign goes on."""
+    from graphs.campaign import route_served, serve, skip_impression, stated_claims
+
+    user, product = pair
+    history = simulate_campaign(user, product, CONTEXT, impressions=1, policy="thompson", seed=3)
+    plan = CreativePlan.model_validate(history[0]["plan"])
+    claims = stated_claims(plan)
+    assert claims
+    previous = {"impression": 1, "plan": history[0]["plan"], "creative": {}, "verdict": {}, "video_path": "x.mp4"}
+    failed = {"finalized": False, "reason": "no creative passed compliance within the round budget"}
+    base = {"impression": 2, "served": previous, "history": history, "outcome": failed,
+            "intervention": {"action": "regenerate", "cost": 1.0, "reason": "claims"}}
+
+    state = {**base, "brief": {"impression": 2, "avoid_claims": claims[:1]}}
+    update = serve(state)
+    assert "served" not in update and update["skipped"][0]["impression"] == 2
+    assert claims[0] in update["skipped"][0]["reason"]
+    assert route_served({**state, **update}) == "skip_impression"
+    assert skip_impression(state) == {"impression": 3}
+
+    ok = {**base, "brief": {"impression": 2, "avoid_claims": ["a claim it never stated"]}}
+    update = serve(ok)
+    assert update["served"]["impression"] == 2 and "previous creative" in update["served"]["source"]
+    assert route_served({**ok, **update}) == "observe"
+    assert route_served({**ok, "served": None, "history": []}) == "__end__"  # nothing to show at all
