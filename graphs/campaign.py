@@ -434,8 +434,9 @@ def update_memory(state: CampaignState) -> dict[str, Any]:
                                     feedback.model_copy(update={"user_id": plan.user_id}))
         if not plan.profile.generic:
             past = user_memory.impressions(store, plan.user_id)
-            profile = user_memory.load_profile(store, plan.user_id) or plan.profile
-            user_memory.save_profile(store, user_memory.update_profile_from_feedback(profile, past))
+            learned = user_memory.learned_from_feedback(plan.profile, past)
+            user_memory.save_learned_style(store, plan.user_id, learned)
+            user_memory.save_profile(store, user_memory.with_learned_style(plan.profile, learned))
     return {"history": [record], "impression": impression + 1}
 
 

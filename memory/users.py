@@ -2,6 +2,9 @@
 
 Namespaces (one per user, so deleting a user is deleting a prefix):
 - ("users", user_id)                 key "profile"      → the latest UserProfile
+- ("users", user_id)                 key "learned_style" → presentation choices learned from
+  campaign feedback ({"narrative_form", "tone"}); the Director's model_user applies them to
+  every later profile of this user (a re-modelled profile would otherwise forget them)
 - ("users", user_id, "deliveries")   key <creative id>  → what one served creative said
 - ("users", user_id, "feedback")     key <impression>   → a Feedback event
 - ("users", user_id, "impressions")  key <campaign>:<k> → one campaign impression: what it showed
@@ -121,10 +124,32 @@ def _best_by(records: list[dict[str, Any]], field: str) -> tuple[str, float] | N
 
 
 def update_profile_from_feedback(profile: UserProfile, records: list[dict[str, Any]]) -> UserProfile:
-    """The profile with its presentation style moved toward what this viewer engaged with:
-    the narrative form and the tone (via the template) with the best mean engagement replace the
-    profile's own when they beat it (evidence: MIN_IMPRESSIONS_TO_LEARN impressions each).
-    The interests, facts and everything the history says stay as they are."""
+    """The profile with its presentation style moved toward what this viewer engaged with
+    (``learned_from_feedback``). The interests, facts and everything the history says stay."""
+    return with_learned_style(profile, learned_from_feedback(profile, records))
+
+
+def with_learned_style(profile: UserProfile, learned: dict[str, str]) -> UserProfile:
+    """The profile with learned presentation choices ({"narrative_form", "tone"}) in its style."""
+    if not learned:
+        return profile
+    return profile.model_copy(update={"style": PresentationStyle.model_validate({**profile.style.model_dump(),
+                                                                                 **learned})})
+
+
+def save_learned_style(store: BaseStore, user_id: str, learned: dict[str, str]) -> None:
+    store.put(_ns(user_id), "learned_style", dict(learned))
+
+
+def learned_style(store: BaseStore, user_id: str) -> dict[str, str]:
+    item = store.get(_ns(user_id), "learned_style")
+    return dict(item.value) if item else {}
+
+
+def learned_from_feedback(profile: UserProfile, records: list[dict[str, Any]]) -> dict[str, str]:
+    """Presentation choices the viewer's engagement prefers over the profile's own: the narrative
+    form and the tone (via the template) with the best mean engagement, when they beat the
+    profile's choice (evidence: MIN_IMPRESSIONS_TO_LEARN impressions each)."""
     style = profile.style
     update: dict[str, Any] = {}
     engaged = {f: _best_by(records, f) for f in ("narrative_form", "template")}
@@ -140,6 +165,4 @@ def update_profile_from_feedback(profile: UserProfile, records: list[dict[str, A
             update["narrative_form"] = best[0]
         else:
             update["tone"] = TEMPLATE_TONE[best[0]]
-    if not update:
-        return profile
-    return profile.model_copy(update={"style": PresentationStyle.model_validate({**style.model_dump(), **update})})
+    return update
