@@ -5,6 +5,7 @@ from __future__ import annotations
 import itertools
 from typing import Any
 
+import pytest
 from langchain_core.language_models.fake_chat_models import FakeMessagesListChatModel
 from langchain_core.messages import AIMessage
 
@@ -81,3 +82,15 @@ STORYBOARD = {
 GROUNDING = {"cue_ids": ["1", "0"], "rationale": "the frost image matches the calm tone"}
 RECORDED = {"ProfileProposal": PROFILE, "MatchProposal": MATCH, "StoryboardProposal": STORYBOARD,
             "GroundingProposal": GROUNDING}
+
+
+@pytest.fixture
+def settings(monkeypatch):
+    """Settings with one quick retry (no backoff), fresh for the test and after it."""
+    from nextads import settings as s
+
+    monkeypatch.setenv("NEXTADS_LLM_RETRIES", "1")
+    monkeypatch.setenv("NEXTADS_LLM_BACKOFF_S", "0")
+    s.get_settings.cache_clear()
+    yield s.get_settings()
+    s.get_settings.cache_clear()

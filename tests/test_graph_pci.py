@@ -10,10 +10,9 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-import agents.verifier
 from host_fixtures import make_host_video
 from nextads.cli import main
-from nextads.schemas import Finding, Verdict
+from nextads.schemas import Finding
 from nextads.settings import get_settings
 from tools.media.probe import iter_frames, probe, read_frame
 
@@ -78,24 +77,16 @@ def test_pci_end_to_end_on_a_synthetic_host(env, host):
 def test_bad_integration_verdict_moves_the_point(env, host, monkeypatch):
     """The Verifier says the point interrupts a high-energy moment: the Reflector issues a
     decide_integration directive and the next round integrates somewhere else."""
-    real_verify = agents.verifier.verify
-    calls: list[float] = []
+    from verifier_fixtures import revise_first_round
 
-    def verify(plan, creative, product, user=None):
-        verdict = real_verify(plan, creative, product, user)
-        calls.append(plan.integration.point_s)
-        if len(calls) == 1:
-            bad = Finding(check="utility.integration_disruption", track="utility", passed=False, severity="major",
-                          score=0.1, message="the point interrupts a high-energy moment")
-            return Verdict(decision="revise", utility=verdict.utility, compliance_passed=True,
-                           scores=verdict.scores, findings=[*verdict.findings, bad], reasons=["forced"])
-        return verdict.model_copy(update={"decision": "accept"})
-
-    monkeypatch.setattr(agents.verifier, "verify", verify)
+    seen = revise_first_round(monkeypatch, Finding(
+        check="utility.integration_disruption", track="utility", passed=False, severity="major", score=0.1,
+        message="the point interrupts a high-energy moment"))
     out = env / "out"
     assert _pci(out, host, "--max-rounds", "2") == 0
     record = json.loads((out / "run.json").read_text())
     assert record["directives"][0]["target"] == "decide_integration"
+    calls = [plan.integration.point_s for plan in seen]
     assert record["directives"][0]["exclude_points"] == [calls[0]]
     assert len(calls) == 2 and abs(calls[1] - calls[0]) >= 1.0
     plan = json.loads((out / "plan.json").read_text())

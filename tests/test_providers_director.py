@@ -10,20 +10,11 @@ from agents.director.llm import StepFallback
 from nextads.catalog import get_demo_product, get_demo_user
 from nextads.schemas import RevisionDirective, ServingContext
 from nextads.settings import get_settings
-from providers_fixtures import GROUNDING, MATCH, PROFILE, STORYBOARD, FakeToolChatModel, tool_reply
+from providers_fixtures import (  # noqa: F401 - settings is a fixture
+    GROUNDING, MATCH, PROFILE, STORYBOARD, FakeToolChatModel, settings, tool_reply,
+)
 
 CONTEXT = ServingContext(duration_s=9, resolution=(144, 256), fps=8)
-
-
-@pytest.fixture
-def settings(monkeypatch):
-    from nextads import settings as s
-
-    monkeypatch.setenv("NEXTADS_LLM_RETRIES", "1")
-    monkeypatch.setenv("NEXTADS_LLM_BACKOFF_S", "0")
-    s.get_settings.cache_clear()
-    yield s.get_settings()
-    s.get_settings.cache_clear()
 
 
 @pytest.fixture

@@ -10,7 +10,7 @@ import pytest
 
 sys.path.insert(0, str(Path(__file__).parent))
 from host_fixtures import make_host_video  # noqa: E402
-from providers_fixtures import FakeToolChatModel, tool_reply  # noqa: E402
+from providers_fixtures import FakeToolChatModel, settings, tool_reply  # noqa: E402, F401
 
 from agents import llm_dispatch  # noqa: E402
 from agents.director import host as offline_host  # noqa: E402
@@ -28,17 +28,6 @@ PRODUCT = Product(product_id="p1", name="Bright Brew", category="coffee", sellin
 HOST_REPLY = {"topic": "a calm studio talk show about the morning routine with guests",
               "keywords": ["studio", "talk", "talk", "morning routine"],
               "content": "Two hosts chat in a bright studio; the mood is relaxed."}
-
-
-@pytest.fixture
-def settings(monkeypatch):
-    from nextads import settings as s
-
-    monkeypatch.setenv("NEXTADS_LLM_RETRIES", "1")
-    monkeypatch.setenv("NEXTADS_LLM_BACKOFF_S", "0")
-    s.get_settings.cache_clear()
-    yield s.get_settings()
-    s.get_settings.cache_clear()
 
 
 @pytest.fixture(scope="module")

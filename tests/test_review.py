@@ -371,21 +371,9 @@ def test_pci_edits_keep_the_host_frame_scenes(tmp_path, product):
 def test_revision_rounds_after_approval_reach_run_json(state_dir, tmp_path, monkeypatch, capsys):
     """The embedded creative loop hands back its rounds and candidates: a revised first round
     after `approve` shows in run.json as it does for `nextads pcg`."""
-    import agents.verifier
-    from nextads.schemas import Finding
+    from verifier_fixtures import revise_first_round
 
-    real, calls = agents.verifier.verify, []
-
-    def verify(plan, creative, product, user=None):
-        verdict = real(plan, creative, product, user)
-        calls.append(1)
-        if len(calls) == 1:  # the first round is sent back once, whatever the checks found
-            bad = Finding(check="utility.personalization", track="utility", passed=False, severity="minor",
-                          message="the hook does not show the viewer")
-            return verdict.model_copy(update={"decision": "revise", "findings": [*verdict.findings, bad]})
-        return verdict.model_copy(update={"decision": "accept"})
-
-    monkeypatch.setattr(agents.verifier, "verify", verify)
+    revise_first_round(monkeypatch)
     context = tmp_path / "context.json"
     context.write_text(json.dumps(START))
     out = tmp_path / "out"

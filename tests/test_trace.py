@@ -6,11 +6,10 @@ import json
 
 import pytest
 
-import agents.verifier
 from nextads.catalog import get_demo_user
 from nextads.cli import main
-from nextads.schemas import Finding, Verdict
 from nextads.settings import get_settings
+from verifier_fixtures import revise_first_round
 
 SMALL = {"duration_s": 6, "resolution": [144, 256], "fps": 8}
 
@@ -27,19 +26,7 @@ def env(tmp_path, monkeypatch):
 
 
 def test_trace_shows_all_four_components_and_every_round(env, monkeypatch, capsys):
-    real_verify = agents.verifier.verify
-    rounds: list[int] = []
-
-    def verify(plan, creative, product, user=None):  # the first creative needs one revision
-        verdict = real_verify(plan, creative, product, user)
-        rounds.append(len(rounds))
-        if len(rounds) == 1:
-            bad = Finding(check="utility.personalization", track="utility", passed=False, severity="minor",
-                          message="the hook does not show the viewer")
-            return verdict.model_copy(update={"decision": "revise", "findings": [*verdict.findings, bad]})
-        return verdict.model_copy(update={"decision": "accept"})
-
-    monkeypatch.setattr(agents.verifier, "verify", verify)
+    revise_first_round(monkeypatch)  # the first creative needs one revision
     trace = env / "trace.jsonl"
     assert main(["pcg", "--user", "demo:maya", "--product", "demo:summitra-tent", "--context", str(env / "ctx.json"),
                  "--out", str(env / "out"), "--trace", str(trace)]) == 0

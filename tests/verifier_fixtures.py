@@ -176,3 +176,24 @@ def render_ad(tmp: Path, product: Product, *, show_hero: bool = True, show_logo:
                               path=str(path)) for i in range(3)],
         narration="piper",
     )
+
+
+def revise_first_round(monkeypatch, finding=None) -> list:
+    """Make the Verifier send the first creative back once (with ``finding``, by default a minor
+    personalization miss) and accept the next; returns the list of plans it was shown."""
+    import agents.verifier
+    from nextads.schemas import Finding
+
+    real, seen = agents.verifier.verify, []
+    bad = finding or Finding(check="utility.personalization", track="utility", passed=False, severity="minor",
+                             message="the hook does not show the viewer")
+
+    def verify(plan, creative, product, user=None):
+        verdict = real(plan, creative, product, user)
+        seen.append(plan)
+        if len(seen) == 1:
+            return verdict.model_copy(update={"decision": "revise", "findings": [*verdict.findings, bad]})
+        return verdict.model_copy(update={"decision": "accept"})
+
+    monkeypatch.setattr(agents.verifier, "verify", verify)
+    return seen
