@@ -186,7 +186,9 @@ def directive_for(finding: Finding, plan: CreativePlan, tried: Sequence[Revision
         remove_text=texts if target in ("write_storyboard", "match_product") else [],
     )
     if target == "write_storyboard" and "integration_theme" in finding.check.lower():
-        d.scope = d.scope or bridge_scenes(plan)  # the bridge carries the host topic
+        # The bridge carries the host topic; the finding's evidence spans the whole segment on
+        # the integrated video's clock, which would name the wrong (return) scene.
+        d.scope = bridge_scenes(plan)
     if target == "write_storyboard" and "personaliz" in finding.check.lower():
         # Tell the story through the user's interest: re-hook with a personal hook type.
         d.hook_type = _personal_hook(plan.storyboard.hook_type)

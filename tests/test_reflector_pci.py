@@ -144,3 +144,15 @@ def test_a_surviving_theme_miss_moves_the_point_instead_of_rebuilding_the_user(p
     assert first.target == "write_storyboard"
     second = directive_for(miss, plan, [first])
     assert second.target == "decide_integration" and plan.integration.point_s in second.exclude_points
+
+
+def test_theme_evidence_on_the_integrated_clock_still_rewrites_the_bridge(parts):
+    """The theme finding's evidence is the segment's span in the integrated video (host time):
+    mapped onto the segment's own scenes it would name the last one; the bridge is rewritten."""
+    from nextads.schemas import Evidence
+
+    plan = make_plan(parts)
+    miss = failed("utility.integration_theme", "theme similarity 0.24").model_copy(update={"evidence": [
+        Evidence(scene_index=None, start_s=4.0, end_s=4.0 + plan.storyboard.target_duration_s, text="host topic")]})
+    d = directive_for(miss, plan)
+    assert d.target == "write_storyboard" and d.scope == [0, 1]
