@@ -129,3 +129,25 @@ def test_real_host_point_avoids_peak_edges_and_subtitles(real_hosts, vid, tmp_pa
     if shown:  # a host subtitle runs up to the cut: it must end there, not be cut off mid-line
         assert "painted out" in d.rationale
         assert [ln.text for ln in shown] != [ln.text for ln in resumed]
+
+
+def test_subtitles_that_never_pause_are_cut_between_two_lines(tmp_path):
+    """A narrated host with a subtitle on every frame: no candidate is clean, so the cut goes
+    where one line ends and the next begins, and the frozen start frame has no subtitle."""
+    shots = ((2.0, "calm"), (1.5, "busy"), (3.0, "calm"), (3.0, "calm"))  # 9.5 s, climax at 2-3.5 s
+    lines = ((0.0, 2.0, "First line here"), (2.0, 4.0, "Then a second one"), (4.0, 6.0, "And now a third"),
+             (6.0, 8.0, "Here comes the fourth"), (8.0, 9.5, "Last words today"))
+    video = make_host_video(tmp_path / "narrated.mp4", fps=FPS, shots=shots, subtitles=lines)
+    host = summarize_host(video)
+    assert all(subtitle_at(host, k + 0.5) for k in range(2, 9))  # 1 fps sampling sees no gap
+    d = decide_integration(host, PROFILE, PRODUCT, work_dir=tmp_path)
+    assert min(abs(d.point_s - t) for t in (6.0, 8.0)) <= 1.5 / FPS  # an admissible line change, to the frame
+    assert "painted out" in d.rationale and "no subtitle line is cut off" in d.rationale
+    start = np.asarray(Image.open(d.start_frame_path).convert("RGB"))
+    assert not ha.subtitle_lines(read_text(start), host.text_regions)
+    # Only the subtitle was painted out: the rest of the frame is the host's own.
+    info = probe(video)
+    raw = ha.read_frame_at_index(video, d.frame_index, info)
+    assert ha.subtitle_lines(read_text(raw), host.text_regions)  # the host frame itself shows the line
+    top = int(raw.shape[0] * 0.6)
+    assert np.abs(start[:top].astype(int) - raw[:top].astype(int)).mean() < 1.0

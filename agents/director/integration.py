@@ -6,7 +6,10 @@ next to the climax, on a high-energy second, or near a point a Reflector directi
 away from. The survivors are scored (calm, shot boundary, weakly the thematic closeness
 of the host's on-screen text to the product and the user) with a penalty for subtitles
 on screen; the best ones are then checked by OCR on their actual start frame, because a
-frozen frame must not carry half a sentence and 1 fps sampling cannot see every gap.
+frozen frame must not carry half a sentence and 1 fps sampling cannot see every gap. When
+no candidate is clean, the subtitle box is followed frame by frame: a real gap between lines
+is taken, or, where the subtitles never pause (a narrated documentary), the cut goes where
+one line ends and the next begins and the line is painted out of the frozen start frame.
 
 Conventions: the cut for point ``p`` is host frame ``c = round(p * fps)``; the segment
 plays between host frames ``c - 1`` and ``c``; the start frame is frame ``c - 1``.
@@ -168,9 +171,30 @@ def video_info(host: HostSummary) -> VideoInfo:
                      duration_s=host.duration_s, frames=host.frames, has_audio=host.has_audio)
 
 
-def subtitle_in_frame(host: HostSummary, index: int, info: VideoInfo) -> str | None:
-    """OCR the subtitle band of host frame ``index``; the subtitle read there, if any."""
-    frame = read_frame(host.video_path, index / host.fps, max_side=OCR_MAX_SIDE, info=info)
+_TRACKS: dict[tuple, ha.SubtitleTrack | None] = {}
+_TRACKS_KEPT = 4
+
+
+def subtitle_track(host: HostSummary, info: VideoInfo) -> ha.SubtitleTrack | None:
+    """The host's frame-by-frame subtitle track (one decoding pass, kept for the last few hosts)."""
+    boxes = tuple((r.x, r.y, r.w, r.h, r.first_s, r.last_s) for r in host.text_regions if r.kind == "subtitle")
+    if not boxes:
+        return None
+    key = (host.video_path, Path(host.video_path).stat().st_mtime_ns, boxes)
+    if key not in _TRACKS:
+        while len(_TRACKS) >= _TRACKS_KEPT:
+            _TRACKS.pop(next(iter(_TRACKS)))
+        _TRACKS[key] = ha.subtitle_track(host.video_path, info, [r for r in host.text_regions if r.kind == "subtitle"])
+    return _TRACKS[key]
+
+
+def subtitle_in_frame(host: HostSummary, index: int, info: VideoInfo, *, exact: bool = False) -> str | None:
+    """The subtitle on host frame ``index``, if any: what OCR reads in the subtitle band, or,
+    where OCR reads nothing but the subtitle track shows a line's glyphs there (OCR misses
+    some lines), a note saying so. ``exact`` decodes exactly that frame (slower); a seek can
+    land one frame off, which matters only where a line changes between two frames."""
+    frame = (ha.read_frame_at_index(host.video_path, index, info, max_side=OCR_MAX_SIDE) if exact
+             else read_frame(host.video_path, index / host.fps, max_side=OCR_MAX_SIDE, info=info))
     top = int(frame.shape[0] * SUBTITLE_CROP_TOP)
     band = frame[top:]
     lines = read_text(band)
@@ -179,7 +203,12 @@ def subtitle_in_frame(host: HostSummary, index: int, info: VideoInfo) -> str | N
     lifted = [type(ln)(ln.text, (ln.box[0], offset + ln.box[1] * scale, ln.box[2], ln.box[3] * scale), ln.confidence)
               for ln in lines]
     found = ha.subtitle_lines(lifted, host.text_regions)
-    return found[0].text if found else None
+    if found:
+        return found[0].text
+    track = subtitle_track(host, info)
+    if track is not None and 0 <= index < len(track.ink) and track.shows_line(index):
+        return "(subtitle glyphs in the subtitle box; OCR read none)"
+    return None
 
 
 def _nudge(host: HostSummary, o: _Option, info: VideoInfo, exclude_points: Sequence[float]) -> bool:
@@ -231,7 +260,7 @@ def _subtitle_break(host: HostSummary, options: list[_Option], exclude_points: S
     A real gap between lines is taken first (confirmed by OCR); in a host whose subtitles run
     without a gap, the cut goes where one line ends and the next begins, so no line is cut
     off: the viewer has read the last one, and the next starts when the host resumes."""
-    track = ha.subtitle_track(host.video_path, info, host.text_regions)
+    track = subtitle_track(host, info)
     if track is None:
         return None
     found: list[_Option] = []
@@ -255,12 +284,13 @@ def _subtitle_break(host: HostSummary, options: list[_Option], exclude_points: S
             options.append(o)
             return o
     for o in [p for p in pool if p.line_break][:LINE_BREAK_CHECKS]:
-        before, after = subtitle_in_frame(host, o.frame_index, info), subtitle_in_frame(host, o.frame_index + 1, info)
-        if before != after:  # OCR agrees a new line starts at the cut (not a shot change behind it)
+        before = subtitle_in_frame(host, o.frame_index, info, exact=True)
+        after = subtitle_in_frame(host, o.frame_index + 1, info, exact=True)
+        if before != after or before is None:  # OCR agrees a new line starts here (not a shot change behind it)
             o.subtitle = True
-            o.notes.append(f"subtitles run without a gap: cut where one line ends (“{before or ''}”) and the "
-                           f"next begins at frame {o.frame_index + 1}; the line is painted out of the frozen "
-                           f"start frame")
+            said = f" (“{before}”)" if before and not before.startswith("(") else ""
+            o.notes.append(f"subtitles run without a gap: cut where one line ends{said} and the next begins "
+                           f"at frame {o.frame_index + 1}; the line is painted out of the frozen start frame")
             options.append(o)
             return o
     return None

@@ -417,6 +417,10 @@ class SubtitleTrack:
             runs.append((start, len(empty)))
         return runs
 
+    def shows_line(self, index: int) -> bool:
+        """Does frame ``index`` carry subtitle glyphs (as much ink as a shown line)?"""
+        return bool(self.ink[index] >= INK_GAP_SHARE * self.line_ink) if self.line_ink > 0 else False
+
     def line_changes(self) -> list[int]:
         """Frames where one line is replaced by the next with no empty frame between."""
         shown = self.ink >= INK_GAP_SHARE * self.line_ink
