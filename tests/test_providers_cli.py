@@ -183,6 +183,7 @@ def test_whole_pci_loop_with_an_openai_compatible_server(server, env, tmp_path, 
     names = [r["tools"][0]["function"]["name"] for r in ChatCompletions.requests]
     assert names[:6] == ["ProfileProposal", "HostProposal", "IntegrationProposal", "MatchProposal",
                          "StoryboardProposal", "GroundingProposal"]
+    assert "JudgedReview" in names  # the Verifier's judged checks asked the same server
     for name in ("HostProposal", "IntegrationProposal"):
         req = next(r for r in ChatCompletions.requests if r["tools"][0]["function"]["name"] == name)
         images = [b for b in req["messages"][-1]["content"] if b["type"] == "image_url"]
