@@ -118,7 +118,6 @@ def ground_assets(board: Storyboard, product: Product, user_profile: UserProfile
                     user_profile, context, work_dir, **director_llm.pci_kwargs(host, integration))
 
 
-
 def summarize_host(video_path: str | Path, *, title: str = "", work_dir: Path | None = None
                    ) -> tuple[HostSummary, Fallbacks]:
     """PCI: the measured host summary; with a model, its topic and content as a VLM sees them."""

@@ -37,7 +37,6 @@ from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import Any, Literal
 
-from langgraph.config import get_store
 from langgraph.graph import END, START, StateGraph
 from langgraph.types import interrupt
 
@@ -57,6 +56,7 @@ from graphs.state import (
     user_of,
 )
 from memory import users as user_memory
+from memory.persistence import current_store
 from nextads.schemas import (
     CreativeBrief,
     CreativePlan,
@@ -275,12 +275,6 @@ def _served_plan(state: CampaignState) -> CreativePlan:
     return CreativePlan.model_validate(served["plan"])
 
 
-def _store() -> Any:
-    try:
-        return get_store()
-    except Exception:  # noqa: BLE001 - no store configured (e.g. a bare test graph)
-        return None
-
 
 def choose_strategy(state: CampaignState) -> dict[str, Any]:
     """The stage and hypotheses of this impression's creative (a CreativeBrief)."""
@@ -425,7 +419,7 @@ def update_memory(state: CampaignState) -> dict[str, Any]:
         impression, CreativeBrief.model_validate(state["brief"]), plan, feedback, state["engagement"],
         state["intervention"], [RevisionDirective.model_validate(d) for d in state.get("reflection", [])],
         verdict=served.get("verdict"), video_path=served.get("video_path"))
-    store = _store()
+    store = current_store()
     if store is not None:
         campaign_id = state.get("campaign_id", "campaign")
         user_memory.record_impression(store, plan.user_id, campaign_id,

@@ -15,7 +15,6 @@ import math
 from pathlib import Path
 from typing import Any, Literal
 
-from langgraph.config import get_store
 from langgraph.graph import END, START, StateGraph
 
 from agents import llm_dispatch
@@ -35,6 +34,7 @@ from graphs.state import (
 )
 from graphs.tracing import timed
 from memory import users as user_memory
+from memory.persistence import current_store
 from nextads.schemas import HostSummary, MatchResult, ServingContext, Storyboard, UserProfile
 from nextads.settings import get_settings
 
@@ -54,17 +54,11 @@ def model_user(state: DirectorState) -> dict[str, Any]:
         return {"profile": dump(generic_profile(user.user_id))}
     topics = state.get("exclusions", {}).get("topics", [])
     result, fallbacks = llm_dispatch.model_user(user, exclude_topics=topics)
-    store = _store()
+    store = current_store()
     if store is not None:  # presentation this viewer engaged with in earlier campaigns
         result = user_memory.with_learned_style(result, user_memory.learned_style(store, user.user_id))
     return {"profile": dump(result), "fallbacks": fallbacks}
 
-
-def _store() -> Any:
-    try:
-        return get_store()
-    except Exception:  # noqa: BLE001 - no store configured (a bare graph)
-        return None
 
 
 def conform_context(context: ServingContext, host: HostSummary) -> ServingContext:

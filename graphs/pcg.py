@@ -17,7 +17,6 @@ from datetime import datetime, timezone
 from pathlib import Path
 from typing import Any, Literal
 
-from langgraph.config import get_store
 from langgraph.graph import END, START, StateGraph
 
 from agents import producer, reflector, reflector_llm, verifier
@@ -36,6 +35,7 @@ from graphs.state import (
 )
 from graphs.tracing import timed
 from memory import users as user_memory
+from memory.persistence import current_store
 from nextads.schemas import Creative, CreativePlan, Provenance, RevisionDirective, Verdict
 from tools.media.encode import tag_provenance
 
@@ -153,7 +153,7 @@ def finalize(state: CreativeState) -> dict[str, Any]:
     if creative.integrated is not None:  # PCI: the host with the labelled segment in it
         integrated_path = str(Path(state["work_dir"]) / "final-integrated.mp4")
         tag_provenance(creative.integrated.path, integrated_path, provenance.model_dump(mode="json"))
-    store = _store()
+    store = current_store()
     if store is not None:
         if not plan.profile.generic:
             user_memory.save_profile(store, plan.profile)
@@ -165,12 +165,6 @@ def finalize(state: CreativeState) -> dict[str, Any]:
         "provenance": provenance.model_dump(mode="json"),
     }}
 
-
-def _store() -> Any:
-    try:
-        return get_store()
-    except Exception:  # noqa: BLE001 - no store configured (e.g. a bare test graph)
-        return None
 
 
 def route_verdict(state: CreativeState) -> Literal["finalize", "reflect", "fallback"]:

@@ -14,6 +14,7 @@ from contextlib import AbstractContextManager, contextmanager
 from pathlib import Path
 
 from langgraph.checkpoint.base import BaseCheckpointSaver
+from langgraph.config import get_store
 from langgraph.store.base import BaseStore
 
 from nextads.errors import ConfigError
@@ -69,3 +70,11 @@ def open_store(settings: Settings | None = None) -> AbstractContextManager[BaseS
     # SqliteStore manages its own transactions, so its connection runs in autocommit mode.
     return _open(settings, ("langgraph.store.postgres", "PostgresStore"),
                  ("langgraph.store.sqlite", "SqliteStore"), STORE_DB, autocommit=True)
+
+
+def current_store() -> BaseStore | None:
+    """The Store of the graph run this is called from, or None (a graph compiled without one)."""
+    try:
+        return get_store()
+    except Exception:  # noqa: BLE001 - no store configured (e.g. a bare test graph)
+        return None

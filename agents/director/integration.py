@@ -21,13 +21,14 @@ import math
 from collections import Counter
 from collections.abc import Sequence
 from dataclasses import dataclass, field
+from functools import lru_cache
 from pathlib import Path
 
 import numpy as np
 from PIL import Image
 
 from nextads.providers.embeddings import similarity
-from nextads.schemas import HostSummary, IntegrationCandidate, IntegrationDecision, Product, UserProfile
+from nextads.schemas import HostSummary, IntegrationCandidate, IntegrationDecision, Product, TextRegion, UserProfile
 from tools.media import host_analysis as ha
 from tools.media.ocr import OCR_MAX_SIDE, read_text
 from tools.media.probe import VideoInfo, read_frame
@@ -38,6 +39,8 @@ CLIMAX_GUARD_S = ha.CLIMAX_GUARD_S  # nor within this of the climax second (the 
 EXCLUDE_RADIUS_S = 1.0  # a directive's excluded point keeps new points this far away
 SAME_POINT_S = 0.5  # candidates closer than this are one moment (a shot boundary wins)
 MAX_FRAME_CHECKS = 6  # best-scored candidates whose start frame is read by OCR
+LINE_BREAK_CHECKS = 4  # subtitle line changes confirmed by OCR (two exact reads each) before one is taken
+NEAR_BOUNDARY_S = 0.2  # a gap or line change this close to a shot boundary counts as on it
 # Subtitles often run line after line; the gap between two lines is a few frames long. A
 # candidate whose frame shows a subtitle moves to the nearest subtitle-free frame this close
 # (searched in steps), for the best few candidates only (each step is one OCR read).
@@ -171,21 +174,23 @@ def video_info(host: HostSummary) -> VideoInfo:
                      duration_s=host.duration_s, frames=host.frames, has_audio=host.has_audio)
 
 
-_TRACKS: dict[tuple, ha.SubtitleTrack | None] = {}
-_TRACKS_KEPT = 4
-
-
 def subtitle_track(host: HostSummary, info: VideoInfo) -> ha.SubtitleTrack | None:
     """The host's frame-by-frame subtitle track (one decoding pass, kept for the last few hosts)."""
     boxes = tuple((r.x, r.y, r.w, r.h, r.first_s, r.last_s) for r in host.text_regions if r.kind == "subtitle")
     if not boxes:
         return None
-    key = (host.video_path, Path(host.video_path).stat().st_mtime_ns, boxes)
-    if key not in _TRACKS:
-        while len(_TRACKS) >= _TRACKS_KEPT:
-            _TRACKS.pop(next(iter(_TRACKS)))
-        _TRACKS[key] = ha.subtitle_track(host.video_path, info, [r for r in host.text_regions if r.kind == "subtitle"])
-    return _TRACKS[key]
+    return _subtitle_track(host.video_path, Path(host.video_path).stat().st_mtime_ns, boxes,
+                           (info.width, info.height, info.fps, info.duration_s, info.frames))
+
+
+@lru_cache(maxsize=4)
+def _subtitle_track(video_path: str, mtime_ns: int, boxes: tuple, shape: tuple) -> ha.SubtitleTrack | None:
+    """Cached by the file's version and its subtitle regions (hashable forms of both)."""
+    w, h, fps, duration_s, frames = shape
+    info = VideoInfo(path=video_path, width=w, height=h, fps=fps, duration_s=duration_s, frames=frames,
+                     has_audio=False)
+    regions = [TextRegion(x=x, y=y, w=bw, h=bh, first_s=a, last_s=b, kind="subtitle") for x, y, bw, bh, a, b in boxes]
+    return ha.subtitle_track(video_path, info, regions)
 
 
 def subtitle_in_frame(host: HostSummary, index: int, info: VideoInfo, *, exact: bool = False) -> str | None:
@@ -248,10 +253,6 @@ def _check_frames(host: HostSummary, ranked: list[_Option], info: VideoInfo,
 
 
 # --------------------------------------------------------------------------- subtitles all the way
-
-
-LINE_BREAK_CHECKS = 4  # line changes confirmed by OCR (two reads each) before one is taken
-NEAR_BOUNDARY_S = 0.2  # a gap or line change this close to a shot boundary counts as on it
 
 
 def _subtitle_break(host: HostSummary, options: list[_Option], exclude_points: Sequence[float],

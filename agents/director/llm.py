@@ -603,7 +603,7 @@ def summarize_host(video_path: str | Path, *, title: str = "", work_dir: Path | 
     """The offline summary's measurements, with the topic, keywords and content described by a
     VLM that sees frames sampled over the host's first 30 s."""
     base = offline_host.summarize_host(video_path, title=title, work_dir=work_dir)
-    n = max(1, min(get_settings().llm_max_images, MAX_INTEGRATION_CHOICES))
+    n = max(1, get_settings().llm_max_images)
     span = min(base.duration_s, HOST_LOOK_S)
     times = [round(span * (k + 0.5) / n, 2) for k in range(n)]
     prompt = prompts.SUMMARIZE_HOST.format(

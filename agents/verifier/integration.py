@@ -59,8 +59,8 @@ THEME_MIN = 0.25  # rescaled similarity (see utility.SIM_FLOOR/SIM_CEIL) below w
 OCR_LINES = 12  # burned-in lines used to describe the host (subtitles repeat; a dozen say enough)
 
 # --- disruption ------------------------------------------------------------------------
-# The Director's own rule (tools/media/host_analysis), so it never picks a point failed here.
-CLIMAX_GUARD_S = ha.CLIMAX_GUARD_S
+# The climax guard and the high-energy level are the Director's own rule (tools/media/host_analysis),
+# so it never picks a point failed here.
 DISRUPTION_EVIDENCE_S = 1.0  # evidence window either side of the point
 
 
@@ -232,9 +232,6 @@ def energy_at(energy: Sequence[float], t_s: float) -> float:
     return float(energy[min(max(int(t_s), 0), len(energy) - 1)])
 
 
-in_climax_guard = ha.in_climax_guard
-
-
 def check_disruption(plan: CreativePlan, creative: Creative) -> Finding:
     """The cut must not interrupt the climax or a top-quarter-energy second of the host."""
     h, decision = plan.host, plan.integration
@@ -246,12 +243,12 @@ def check_disruption(plan: CreativePlan, creative: Creative) -> Finding:
     e = energy_at(h.energy, point)
     level = ha.high_energy_level(h.energy)
     high = level if level is not None else float(energy.max())
-    climax = in_climax_guard(point, h.climax_s)
+    climax = ha.in_climax_guard(point, h.climax_s)
     loud = level is not None and e > level
     # Score: the share of host seconds at least as energetic as the point (calmest -> 1).
     score = 0.0 if climax else float(np.mean(energy >= e))
     numbers = (f"point {point:.2f}s: energy {e:.2f}, top quarter above {high:.2f}, "
-               f"climax at {h.climax_s:.1f}s (guard ±{CLIMAX_GUARD_S:g}s)")
+               f"climax at {h.climax_s:.1f}s (guard ±{ha.CLIMAX_GUARD_S:g}s)")
     problems = (["inside the climax guard"] if climax else []) + (["a top-quarter energy second"] if loud else [])
     if not problems:
         return _finding(DISRUPTION, True, score, f"calm enough: {numbers}")

@@ -264,9 +264,9 @@ class SceneRenderer:
         x0, y0, x1, y1 = box
         # Where host text leaves no room (a game HUD, say), a smaller caption is tried; one that
         # still would cover host text is left out: the narration carries the line.
+        border = round(self.tpl.caption_border * self.layout.scale)
         for f in (factor, *(factor * s for s in CAPTION_SHRINK)):
             block = render_text(text, self._caption_style(f), x1 - x0, self.lang)
-            border = round(self.tpl.caption_border * self.layout.scale)
             self.caption = sticker(block, border, self.tpl.caption_tilt)
             ch, cw = self.caption.shape[:2]
             # Centred in its zone; a block taller than the zone grows upwards over the product's
